@@ -1,0 +1,42 @@
+"""nbgrader configuration of the course (course directory = this folder).
+
+nbgrader ignores errors in this file and silently falls back to its defaults,
+so the behaviour configured here is tested in tests/test_grading.py, not assumed.
+"""
+import os
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.course_id = "crm"
+
+# A runaway answer cell is stopped after this many seconds; the notebook goes on.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+
+# Feedback must never show hidden tests: neither their source (ClearHiddenTests) nor
+# the traceback of a failing hidden test, which quotes the failing lines
+# (HideHiddenTestOutputs replaces such outputs with a short Chinese hint).
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+from crmcourse.feedback import HideHiddenTestOutputs  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [
+    GetGrades, HideHiddenTestOutputs, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
+]
+
+# Grade cells count only if they really ran in an untampered kernel (crmcourse/grading.py):
+# a test cell that never ran (kernel killed, runaway code, skipped) or that ran after an
+# answer cell patched builtins, comparison helpers or IPython itself gets 0 points.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades,
+)
+
+from crmcourse.grading import SafeExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    SafeExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata,
+]

@@ -1,0 +1,174 @@
+"""``crmcourse``: the instructor's command line."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .course import chapters, find_repo
+from .release import release
+
+
+def course_dir(args) -> Path:
+    """The nbgrader course directory: --course, or assignments/ of the repository."""
+    if getattr(args, "course", None):
+        path = Path(args.course).resolve()
+        if not (path / "nbgrader_config.py").is_file():
+            raise SystemExit(f"{path} 不是课程目录（里面没有 nbgrader_config.py）。")
+        return path
+    return find_repo() / "assignments"
+
+
+def _chapter(course: Path, name: str) -> str:
+    available = chapters(course)
+    if name not in available:
+        raise SystemExit(f"没有章节 {name}。现有章节：{', '.join(available)}")
+    return name
+
+
+def cmd_release(args) -> None:
+    if getattr(args, "course", None):
+        for path in release(course_dir(args), args.chapters or None):
+            print(f"已生成 {path}")
+        return
+    repo = find_repo()
+    for path in release(repo / "assignments", args.chapters or None, chapters_dir=repo / "chapters"):
+        print(f"已生成 {path.relative_to(repo)}")
+
+
+def cmd_collect(args) -> None:
+    from .collect import collect_exchange, collect_folder
+
+    course = course_dir(args)
+    chapter = _chapter(course, args.chapter)
+    if args.source:
+        students = collect_folder(course, chapter, Path(args.source))
+        print(f"已收取 {len(students)} 份 {chapter}：{', '.join(students) or '（无）'}")
+        print(f"位置：{course / 'submitted'}/<学号>/{chapter}/")
+    else:
+        collect_exchange(course, chapter, update=args.update)
+
+
+def cmd_autograde(args) -> int:
+    from .autograde import autograde
+
+    course = course_dir(args)
+    chapter = _chapter(course, args.chapter)
+    from . import sandbox
+
+    with sandbox.grading_sandbox(no_sandbox=args.no_sandbox) as box:
+        results = autograde(course, chapter, jobs=args.jobs, students=args.student or None,
+                            timeout=args.timeout, force=not args.skip_graded, progress=not args.no_progress,
+                            box=box)
+    if not results:
+        print(f"没有找到 {chapter} 的提交（{course / 'submitted'}/<学号>/{chapter}/）。")
+        return 0
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    from .autograde import STATUS_TEXT
+    summary = "，".join(f"{STATUS_TEXT.get(k, k).split('（')[0]} {v} 份" for k, v in sorted(counts.items()))
+    print(f"完成：{len(results)} 份（{summary}）。成绩已写入 {course / 'gradebook.db'}")
+    return 0
+
+
+def cmd_feedback(args) -> None:
+    from .feedback import generate
+
+    course = course_dir(args)
+    chapter = _chapter(course, args.chapter)
+    pages = generate(course, chapter, args.student or None)
+    print(f"已生成 {len(pages)} 份反馈（不含隐藏测试）：{course / 'feedback'}/<学号>/{chapter}/")
+
+
+def cmd_export(args) -> None:
+    from .export import export
+
+    course = course_dir(args)
+    n = export(course, Path(args.output), args.chapter or None)
+    print(f"已导出 {n} 行成绩到 {args.output}")
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    from . import sandbox
+
+    with sandbox.grading_sandbox(no_sandbox=args.no_sandbox) as box:
+        return run_demo(jobs=args.jobs, timeout=args.timeout, chapter=args.chapter, keep=args.keep, box=box)
+
+
+def cmd_check(args) -> int:
+    from .check import check
+
+    from . import sandbox
+
+    with sandbox.grading_sandbox(no_sandbox=args.no_sandbox) as box:
+        return check(Path(args.notebook), timeout=args.timeout, box=box)
+
+
+NO_SANDBOX_HELP = "不用评分沙箱运行学生代码（代码将以你的权限运行；只在所有提交都可信时使用）"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crmcourse", description="客户关系管理课程的教师工具")
+    parser.add_argument("--course", help="nbgrader 课程目录（默认：仓库里的 assignments/）")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("release", help="用 nbgrader 生成学生版章节（默认全部），并刷新 chapters/")
+    p.add_argument("chapters", nargs="*", help="章节名，例如 00_getting_started")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("collect", help="收取作业到 submitted/<学号>/<章节>/")
+    p.add_argument("chapter", help="章节名")
+    p.add_argument("--from", dest="source", metavar="FOLDER",
+                   help="从文件夹收取（FOLDER/<学号>.ipynb 或 FOLDER/<学号>/*.ipynb）；不给则用 nbgrader 的 exchange")
+    p.add_argument("--update", action="store_true", help="exchange 模式：有新提交时覆盖")
+    p.set_defaults(func=cmd_collect)
+
+    p = sub.add_parser("autograde", help="并行自动评分（进度条、每人一行结果）")
+    p.add_argument("chapter", help="章节名")
+    p.add_argument("--jobs", "-j", type=int, default=2, help="并行的评分进程数（默认 2）")
+    p.add_argument("--student", action="append", help="只批改这位学生（可重复）")
+    p.add_argument("--timeout", type=int, default=None,
+                   help="每个单元格最多运行的秒数（默认取 nbgrader_config.py 的 Execute.timeout）")
+    p.add_argument("--skip-graded", action="store_true", help="跳过已经批改过且没有新提交的学生")
+    p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX_HELP)
+    p.set_defaults(func=cmd_autograde)
+
+    p = sub.add_parser("feedback", help="生成反馈 HTML（不含隐藏测试）")
+    p.add_argument("chapter", help="章节名")
+    p.add_argument("--student", action="append", help="只为这位学生生成")
+    p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("export", help="导出成绩 CSV：学生、章节、得分、满分、每个评分单元格一列")
+    p.add_argument("--output", "-o", default="grades.csv", help="输出文件（默认 grades.csv）")
+    p.add_argument("--chapter", action="append", help="只导出这一章（可重复）")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("demo", help="在临时课程目录里模拟一个班，完整跑一遍发布、收取、评分、反馈、导出")
+    p.add_argument("--chapter", default=None, help="用哪一章（默认第一章）")
+    p.add_argument("--jobs", "-j", type=int, default=2)
+    p.add_argument("--timeout", type=int, default=10, help="演示用的单元格超时秒数（默认 10）")
+    p.add_argument("--keep", action="store_true", help="保留临时课程目录并打印其位置")
+    p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX_HELP)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("check", help="学生自检：用隐藏测试给自己的 notebook 打分（不显示测试代码）")
+    p.add_argument("notebook", help="例如 chapters/00_getting_started.ipynb")
+    p.add_argument("--timeout", type=int, default=120, help="每个单元格最多运行的秒数")
+    p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX_HELP)
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
+    code = args.func(args)
+    if code:
+        sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

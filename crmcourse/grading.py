@@ -1,0 +1,159 @@
+"""Execution for autograding that a submission cannot talk its way out of.
+
+``SafeExecute`` replaces nbgrader's ``Execute`` preprocessor (see
+assignments/nbgrader_config.py, so ``nbgrader autograde`` and ``crmcourse autograde``
+grade alike). nbgrader gives a test cell full points when its outputs hold no error.
+That is only right if the cell really ran in an untampered kernel, so:
+
+* a graded test cell that never ran gets an error output (→ 0 points): the kernel died
+  (``os._exit()`` in an answer cell), stopped answering after a timeout, or the cell was
+  skipped (e.g. a ``skip-execution`` tag). nbgrader alone fails the whole submission in
+  the first two cases; here the cells that did run keep their grades.
+* after every cell, a silent probe fingerprints the kernel's grading machinery: builtins,
+  IPython's input/AST transformers, its traceback display and run methods, event hooks,
+  sys hooks and the comparison helpers of math / numpy / pandas. If an answer cell changed
+  any of them, every graded test cell that ran afterwards gets an error output (→ 0).
+
+The probe runs as ``user_expressions`` of an empty, silent execute request: it bypasses
+the input and AST transformers, and the fingerprint is kept here, outside the kernel.
+"""
+from __future__ import annotations
+
+from nbclient.util import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Bool
+
+# Error names written into cells that are graded 0 by SafeExecute (crmcourse reads them back).
+NOT_RUN = "NotExecutedError"
+KERNEL_DIED = "DeadKernelError"
+TIMED_OUT = "CellTimeoutError"
+TAMPERED = "GradingTamperedError"
+
+MESSAGES = {
+    NOT_RUN: "这个测试单元格没有运行，按 0 分计。",
+    KERNEL_DIED: "评分内核在这个单元格之前退出了（例如答案里调用了 os._exit()），这个测试没有运行，按 0 分计。",
+    TIMED_OUT: "之前的代码运行超时且无法中断，这个测试没有运行，按 0 分计。",
+    TAMPERED: "之前的答案单元格改动了评分环境（内置函数、比较函数或 IPython 的执行机制），这个测试按 0 分计。",
+}
+
+_COMPARISONS = [
+    ("math", "isclose"), ("numpy", "isclose"), ("numpy", "allclose"), ("numpy", "array_equal"),
+    ("numpy", "array_equiv"), ("numpy", "equal"),
+    ("numpy.testing", "assert_allclose"), ("numpy.testing", "assert_array_equal"),
+    ("numpy.testing", "assert_almost_equal"), ("numpy.testing", "assert_array_almost_equal"),
+    ("numpy.testing", "assert_equal"),
+    ("pandas.testing", "assert_frame_equal"), ("pandas.testing", "assert_series_equal"),
+    ("pandas.testing", "assert_index_equal"),
+    ("pandas._testing", "assert_frame_equal"), ("pandas._testing", "assert_series_equal"),
+    ("operator", "eq"), ("operator", "lt"), ("operator", "gt"),
+]
+_METHODS = [("pandas", "DataFrame", "equals"), ("pandas", "Series", "equals"),
+            ("pandas", "DataFrame", "__eq__"), ("pandas", "Series", "__eq__"),
+            ("pandas", "DataFrame", "to_dict"), ("pandas", "Series", "to_dict"),
+            ("pandas", "Series", "items"), ("pandas", "Series", "tolist"), ("pandas", "Series", "to_list"),
+            ("pandas", "DataFrame", "itertuples"), ("numpy", "ndarray", "tolist")]
+_SHELL_METHODS = ("showtraceback", "_showtraceback", "showsyntaxerror", "run_cell", "run_cell_async",
+                  "run_ast_nodes", "run_code", "transform_cell", "transform_ast", "ev", "ex",
+                  "user_expressions", "get_exception_only", "should_run_async")
+_SAFE_HOOK_MODULES = ("IPython", "ipykernel", "matplotlib", "matplotlib_inline", "ipywidgets", "comm",
+                      "jupyter", "traitlets")
+
+# One expression, evaluated in the kernel after each cell; returns a dict of name -> fingerprint.
+PROBE = ("(lambda b, s, sh: repr({"
+         "**{'builtins.' + k: id(v) for k, v in vars(b).items()"
+         " if k not in ('_', '__', '___', 'input', 'raw_input', '_dh', '_oh', '_ih', 'getpass')},"
+         "'transformers': [id(f) for f in sh.input_transformers_cleanup]"
+         " + [id(f) for f in sh.input_transformers_post] + [id(t) for t in sh.ast_transformers],"
+         "'hooks': sorted((e, getattr(f, '__module__', None) or '?', getattr(f, '__qualname__', None) or '?')"
+         " for e, fs in sh.events.callbacks.items() for f in fs"
+         f" if not (getattr(f, '__module__', None) or '').startswith({_SAFE_HOOK_MODULES!r})),"
+         f"'shell': sorted(k for k in vars(sh) if k in {_SHELL_METHODS!r}),"
+         f"**{{'shellclass.' + n: id(getattr(type(sh), n, None)) for n in {_SHELL_METHODS!r}}},"
+         "'sys': [id(s.gettrace()), id(s.getprofile()), id(s.displayhook), id(s.excepthook), id(s.breakpointhook)],"
+         f"**{{m + '.' + n: id(getattr(s.modules[m], n, None)) for m, n in {_COMPARISONS!r} if m in s.modules}},"
+         f"**{{m + '.' + c + '.' + n: id(vars(getattr(s.modules[m], c)).get(n))"
+         f" for m, c, n in {_METHODS!r} if m in s.modules and hasattr(s.modules[m], c)}},"
+         "}))(__import__('builtins'), __import__('sys'), get_ipython())")
+
+
+def is_graded_test(cell) -> bool:
+    m = cell.get("metadata", {}).get("nbgrader", {}) or {}
+    return cell.get("cell_type") == "code" and bool(m.get("grade")) and not m.get("solution")
+
+
+def error_output(ename: str) -> NotebookNode:
+    text = MESSAGES[ename]
+    return NotebookNode(output_type="error", ename=ename, evalue=text, traceback=[f"{ename}: {text}"])
+
+
+class SafeExecute(Execute):
+    """nbgrader's Execute, plus: unexecuted graded cells and graded cells run after tampering get 0."""
+
+    tamper_guard = Bool(True, help="Fingerprint the kernel after each cell and zero later tests if it changed.").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._ran: set[int] = set()
+        self._baseline = None
+        self._tampered_at: int | None = None
+        self._current = -1
+        stopped = None
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        except DeadKernelError:
+            stopped = KERNEL_DIED
+        except CellTimeoutError:
+            stopped = TIMED_OUT
+        if stopped:
+            self.log.error("Grading stopped at cell %s (%s); later test cells get 0.", self._current, stopped)
+            nb = self.nb
+            resources = self.resources
+        for index, cell in enumerate(nb.cells):
+            if not is_graded_test(cell):
+                continue
+            if index not in self._ran:
+                reason = stopped if stopped and index >= self._current else NOT_RUN
+                cell.outputs = [error_output(reason)]
+            elif self._tampered_at is not None and index > self._tampered_at:
+                cell.outputs = list(cell.get("outputs", [])) + [error_output(TAMPERED)]
+        return nb, resources
+
+    async def _fingerprint(self) -> dict | None:
+        from jupyter_core.utils import ensure_async
+        msg_id = await ensure_async(self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
+                                 user_expressions={"p": PROBE}))
+        reply = await self.async_wait_for_reply(msg_id)
+        try:
+            value = reply["content"]["user_expressions"]["p"]
+            if value.get("status") != "ok":
+                return None
+            import ast
+            return ast.literal_eval(ast.literal_eval(value["data"]["text/plain"]))
+        except Exception:  # no reply, an error, or anything unexpected: treat as tampered
+            return None
+
+    @staticmethod
+    def _changed(before: dict | None, after: dict | None) -> list[str]:
+        if before is None:
+            return []
+        if after is None:
+            return ["probe"]
+        return sorted(k for k in before.keys() & after.keys() if before[k] != after[k])
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        self._current = cell_index
+        guard = self.tamper_guard and cell.cell_type == "code" and cell.source.strip()
+        if guard and self._baseline is None:
+            self._baseline = await self._fingerprint()
+        result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if cell.cell_type == "code" and cell.source.strip() and "skip-execution" not in cell.metadata.get("tags", []):
+            self._ran.add(cell_index)
+        if guard and self._tampered_at is None and self._baseline is not None:
+            changed = self._changed(self._baseline, await self._fingerprint())
+            if changed:
+                self.log.warning("Cell %s changed the grading environment: %s", cell_index, ", ".join(changed[:10]))
+                self._tampered_at = cell_index
+        return result
+
+    execute_cell = run_sync(async_execute_cell)

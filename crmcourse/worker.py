@@ -1,0 +1,141 @@
+"""A grading worker: grades one submission at a time with nbgrader, in a private folder.
+
+Started by ``crmcourse autograde`` (command from crmcourse.launch.worker_command). It reads
+one JSON job per line on stdin and writes one JSON result per line to the file
+descriptor given as its only argument (never to stdout, which student code can reach).
+
+For each job it builds a private course folder::
+
+    <work>/course/submitted/<student>/<chapter>/   copy of the submission (submitted/ is never touched)
+    <work>/course/source/<chapter>/                 non-notebook files of the chapter only
+    <work>/db/gradebook.db                          copy of the course gradebook (template)
+
+runs nbgrader's own Autograde converter with the course configuration (the same
+preprocessors, timeouts and grading rules as ``nbgrader autograde``), then reports what
+nbgrader wrote to the private gradebook; the parent merges it into the real gradebook
+(one writer) and copies the autograded notebook back.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+
+def _copy_submission(src: Path, dest: Path) -> None:
+    shutil.copytree(src, dest, symlinks=False, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+
+
+def _non_notebook_files(src: Path, dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    if not src.is_dir():
+        return
+    for path in src.rglob("*"):
+        if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts:
+            target = dest / path.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+def read_submission(db_path: Path, chapter: str, student: str) -> dict:
+    """What nbgrader stored for one submission, as plain data."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{db_path}") as gb:
+        try:
+            sub = gb.find_submission(chapter, student)
+        except MissingEntry:
+            return {}
+        notebooks = {}
+        for nb in sub.notebooks:
+            notebooks[nb.name] = {
+                "late_submission_penalty": nb.late_submission_penalty,
+                "grades": {g.name: {"auto_score": g.auto_score, "needs_manual_grade": g.needs_manual_grade,
+                                    "max_score": g.max_score, "cell_type": g.cell_type, "manual_score": g.manual_score}
+                           for g in nb.grades},
+                "comments": {c.name: c.auto_comment for c in nb.comments},
+            }
+        return {"timestamp": sub.timestamp.isoformat() if sub.timestamp else None, "notebooks": notebooks}
+
+
+def grade(job: dict) -> dict:
+    """Grade one submission; returns the result record (never raises)."""
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    from .launch import grading_config
+
+    course = Path(job["course"])
+    chapter, student = job["chapter"], job["student"]
+    work = Path(tempfile.mkdtemp(prefix=f"crm-grade-{student}-", dir=job.get("tmp")))
+    result = {"student": student, "chapter": chapter, "ok": False, "error": None, "work": str(work)}
+    log_path = work / "nbgrader.log"
+    handler = logging.FileHandler(log_path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    started = time.monotonic()
+    converter = None
+    try:
+        root_dir = work / "course"
+        _copy_submission(course / "submitted" / student / chapter, root_dir / "submitted" / student / chapter)
+        _non_notebook_files(course / "source" / chapter, root_dir / "source" / chapter)
+        (work / "db").mkdir()
+        db_path = work / "db" / "gradebook.db"
+        shutil.copyfile(job["template_db"], db_path)
+        config = grading_config(course, root_dir, db_path, chapter, student,
+                                timeout=job.get("timeout"), tamper_guard=job.get("tamper_guard"),
+                                extra_args=job.get("nbgrader_args"))
+        coursedir = CourseDirectory(config=config)
+        converter = Autograde(coursedir=coursedir, config=config)
+        converter.log.addHandler(handler)
+        converter.log.setLevel(logging.INFO)
+        try:
+            converter.start()
+            result["ok"] = True
+        except Exception as exc:  # nbgrader reports failures (corrupt notebook, ...) by raising
+            result["error"] = f"{type(exc).__name__}: {exc}"
+        result["submission"] = read_submission(db_path, chapter, student)
+        out = root_dir / "autograded" / student / chapter
+        result["autograded"] = str(out) if out.is_dir() else None
+    except Exception:
+        result["error"] = traceback.format_exc(limit=3)
+    finally:
+        root.removeHandler(handler)
+        if converter is not None:
+            converter.log.removeHandler(handler)
+        handler.close()
+        result["seconds"] = round(time.monotonic() - started, 2)
+        try:
+            text = log_path.read_text(encoding="utf-8", errors="replace")
+            result["log_tail"] = "\n".join(line for line in text.splitlines()
+                                           if "ERROR" in line or "changed the grading" in line)[-2000:]
+        except OSError:
+            result["log_tail"] = ""
+    return result
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    out = os.fdopen(int(argv[0]), "w", encoding="utf-8", buffering=1)
+    # Quiet the root logger on the console; each job logs to its own file.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        job = json.loads(line)
+        if job.get("quit"):
+            break
+        out.write(json.dumps(grade(job), ensure_ascii=False) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""客户异议：按内容分类的透明规则分类器、评估它的准确率与混淆矩阵，以及处理方法的选择。
+
+规则分类器只做一件事：按优先顺序检查每类异议的关键词，第一类命中的就是结果；
+哪条都不命中时记为"未识别"。它的好处是每个判断都说得出理由（命中了哪个词），
+学生可以自己加词、调顺序，看准确率怎样变化。
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ._validation import choice, fail, require_columns
+from .plotting import check_cmap, new_axes
+
+__all__ = ["OBJECTION_TYPES", "OBJECTION_KEYWORDS", "HANDLING_METHODS", "classify_objections",
+           "confusion_table", "classification_accuracy", "suggest_method", "method_success_rates",
+           "plot_confusion"]
+
+OBJECTION_TYPES = ("需求异议", "价格异议", "产品异议", "购买时间异议", "销售员异议", "服务异议", "支付能力异议")
+UNKNOWN = "未识别"
+
+# 默认规则：键的顺序就是优先顺序（先检查支付能力，再检查价格……）。
+OBJECTION_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "支付能力异议": ("资金", "分期", "付不起", "没钱", "回款", "现金流"),
+    "价格异议": ("贵", "价格", "便宜", "预算", "价钱", "打折", "打个折", "报价"),
+    "服务异议": ("售后", "维修", "修好", "报修", "送货"),
+    "销售员异议": ("业务员", "态度", "不了解", "不太信"),
+    "购买时间异议": ("再说", "考虑考虑", "过段时间", "新款", "不是时候"),
+    "产品异议": ("质量", "功能", "故障", "样式", "噪音", "耗材", "耐用"),
+    "需求异议": ("用不着", "需要", "没什么用", "类似", "用处", "用不上"),
+}
+
+HANDLING_METHODS = pd.DataFrame(
+    [
+        ("忽视法", "对与成交无关的借口或随口的抱怨，微笑带过、不纠缠，把话题拉回正题", "假异议"),
+        ("补偿法", "承认客户说得对的缺点，再用产品的其他长处来弥补", "真实的价格、产品异议"),
+        ("太极法", "顺着客户的话，把他拒绝的理由变成购买的理由", "购买时间、需求方面的推托"),
+        ("询问法", "多问几个'为什么'，让客户说出真正的顾虑", "隐藏的异议"),
+        ("“是的……如果”法", "先肯定客户的看法，再用'如果……'委婉地提出另一种角度", "有道理的真实异议，尤其是价格与服务"),
+        ("直接反驳法", "客户误解了事实时，拿出证据直接纠正；语气要诚恳，用得要少", "客户对事实有误解"),
+    ],
+    columns=["method", "how", "best_for"],
+).set_index("method")
+
+
+def _texts(texts, func: str, param: str = "texts") -> pd.Series:
+    """一列文字（原话或类型标签）：一个字符串、字符串列表或 Series；返回新的 Series。"""
+    if isinstance(texts, str):
+        texts = [texts]
+    if isinstance(texts, pd.DataFrame):
+        raise fail(func, f"参数 {param} 需要一列文字（Series 或字符串列表），收到的是整张 DataFrame。"
+                         f"请传入 df['text'] 这样的一列。")
+    if not isinstance(texts, (list, tuple, pd.Series, np.ndarray)):
+        raise fail(func, f"参数 {param} 应该是字符串、字符串列表或 Series，收到的是 {type(texts).__name__}。")
+    series = pd.Series(texts, copy=True) if not isinstance(texts, pd.Series) else texts.copy()
+    if series.empty:
+        raise fail(func, f"参数 {param} 是空的，请至少给一个值。")
+    bad = series[~series.map(lambda value: isinstance(value, str))]
+    if len(bad):
+        raise fail(func, f"参数 {param} 里有 {len(bad)} 个不是文字的值（例如 {bad.iloc[0]!r}）。"
+                         f"请先删除缺失值：{param}.dropna()。")
+    return series
+
+
+def _rules(keywords, func: str) -> dict[str, tuple[str, ...]]:
+    if keywords is None:
+        return OBJECTION_KEYWORDS
+    if not isinstance(keywords, Mapping) or not keywords:
+        raise fail(func, "参数 keywords 应该是非空字典，形如 {'价格异议': ('贵', '便宜'), …}，"
+                         f"收到的是 {type(keywords).__name__}。")
+    rules = {}
+    for kind, words in keywords.items():
+        if isinstance(words, str) or not all(isinstance(w, str) and w for w in words):
+            raise fail(func, f"keywords[{kind!r}] 应该是一组非空字符串，例如 ('贵', '便宜')，收到的是 {words!r}。")
+        rules[kind] = tuple(words)
+    return rules
+
+
+def classify_objections(texts, *, keywords=None) -> pd.Series:
+    """用关键词规则给每句原话判断异议类型；谁也不命中时为 '未识别'。
+
+    ``keywords`` 是 {类型: 关键词} 的字典，键的顺序就是检查的优先顺序；默认用
+    :data:`OBJECTION_KEYWORDS`。返回与输入同索引的 Series。
+
+    >>> classify_objections(["太贵了。", "售后服务跟得上吗？", "你好"]).tolist()
+    ['价格异议', '服务异议', '未识别']
+    """
+    func = "classify_objections"
+    series = _texts(texts, func)
+    rules = _rules(keywords, func)
+    result = pd.Series(UNKNOWN, index=series.index, dtype=object)
+    undecided = pd.Series(True, index=series.index)
+    for kind, words in rules.items():
+        pattern = "|".join(map(re.escape, words))
+        hit = undecided & series.str.contains(pattern, regex=True)
+        result[hit] = kind
+        undecided &= ~hit
+    return result.rename("predicted")
+
+
+def _pair(actual, predicted, func: str) -> tuple[pd.Series, pd.Series]:
+    a, p = _texts(actual, func, "actual"), _texts(predicted, func, "predicted")
+    if len(a) != len(p):
+        raise fail(func, f"actual 有 {len(a)} 个标签，predicted 有 {len(p)} 个，两者长度必须相同。")
+    return a.reset_index(drop=True), p.reset_index(drop=True)
+
+
+def confusion_table(actual, predicted) -> pd.DataFrame:
+    """混淆矩阵：行是真实类型，列是判断出的类型，格子里是句数。
+
+    >>> confusion_table(["价格异议", "价格异议", "产品异议"], ["价格异议", "产品异议", "产品异议"])
+    predicted  产品异议  价格异议
+    actual
+    产品异议          1     0
+    价格异议          1     1
+    """
+    a, p = _pair(actual, predicted, "confusion_table")
+    table = pd.crosstab(a.rename("actual"), p.rename("predicted"))
+    labels = sorted(set(table.index) | set(table.columns))
+    return table.reindex(index=sorted(set(a)), columns=labels, fill_value=0)
+
+
+def classification_accuracy(actual, predicted) -> float:
+    """判断正确的比例（0—1）。
+
+    >>> classification_accuracy(["价格异议", "产品异议"], ["价格异议", "未识别"])
+    0.5
+    """
+    a, p = _pair(actual, predicted, "classification_accuracy")
+    return float((a == p).mean())
+
+
+# 性质优先：假的用忽视法、隐藏的用询问法；真异议再看内容和客户是否误解了事实。
+_BY_TYPE = {"价格异议": "“是的……如果”法", "产品异议": "补偿法", "服务异议": "“是的……如果”法",
+            "需求异议": "太极法", "购买时间异议": "太极法", "销售员异议": "“是的……如果”法",
+            "支付能力异议": "补偿法"}
+
+
+def suggest_method(objection_type: str, nature: str, *, misinformed: bool = False) -> str:
+    """按课本的思路为一条异议建议处理方法（六种之一）。
+
+    规则：客户误解事实 → 直接反驳法；假异议 → 忽视法；隐藏异议 → 询问法；
+    真异议按内容：价格、服务、销售员 → "是的……如果"法，产品、支付能力 → 补偿法，
+    需求、购买时间 → 太极法。
+
+    >>> suggest_method("价格异议", "隐藏异议")
+    '询问法'
+    >>> suggest_method("产品异议", "真异议", misinformed=True)
+    '直接反驳法'
+    """
+    func = "suggest_method"
+    choice(objection_type, func, "objection_type", OBJECTION_TYPES)
+    choice(nature, func, "nature", ("真异议", "假异议", "隐藏异议"))
+    if not isinstance(misinformed, (bool, np.bool_)):
+        raise fail(func, f"参数 misinformed 应该是 True 或 False，收到的是 {misinformed!r}。")
+    if misinformed:
+        return "直接反驳法"
+    if nature == "假异议":
+        return "忽视法"
+    if nature == "隐藏异议":
+        return "询问法"
+    return _BY_TYPE[objection_type]
+
+
+def method_success_rates(calls, *, by="nature", method_col="method", outcome_col="closed") -> pd.DataFrame:
+    """每种处理方法在不同情形下的成交率（0—1），行是方法，列是 ``by`` 列的取值。
+
+    >>> calls = pd.DataFrame({"method": ["询问法", "询问法", "忽视法"], "nature": ["隐藏异议"] * 3,
+    ...                       "closed": [True, False, False]})
+    >>> method_success_rates(calls)
+    nature  隐藏异议
+    method
+    忽视法      0.0
+    询问法      0.5
+    """
+    func = "method_success_rates"
+    require_columns(calls, func, param="calls", by=by, method_col=method_col, outcome_col=outcome_col)
+    outcome = calls[outcome_col]
+    if not pd.api.types.is_bool_dtype(outcome):
+        if not (pd.api.types.is_numeric_dtype(outcome) and outcome.isin([0, 1]).all()):
+            raise fail(func, f"列 {outcome_col!r} 应该是 True/False（或 0/1），实际类型是 {outcome.dtype}。")
+    frame = pd.DataFrame({"method": calls[method_col], "by": calls[by], "closed": outcome.astype(float)})
+    if frame[["method", "by"]].isna().any().any():
+        raise fail(func, f"列 {method_col!r} 或 {by!r} 有缺失值，请先删除这些行。")
+    table = frame.pivot_table(index="method", columns="by", values="closed", aggfunc="mean")
+    return table.rename_axis(index="method", columns=by)
+
+
+def plot_confusion(table, *, ax=None, title: str = "异议分类的混淆矩阵", cmap: str = "Blues"):
+    """把 :func:`confusion_table` 的结果画成热力图，返回 Axes。
+
+    >>> ax = plot_confusion(confusion_table(["价格异议", "产品异议"], ["价格异议", "价格异议"]))
+    >>> ax.get_xlabel()
+    '判断出的类型'
+    """
+    func = "plot_confusion"
+    if not isinstance(table, pd.DataFrame) or table.empty:
+        raise fail(func, "参数 table 应该是 confusion_table(...) 得到的非空表。")
+    if not all(pd.api.types.is_numeric_dtype(dtype) for dtype in table.dtypes):
+        raise fail(func, "参数 table 的格子应该都是数字（句数）。")
+    if table.isna().any().any() or (table < 0).any().any():
+        raise fail(func, "参数 table 里有缺失值或负数；混淆矩阵的格子是句数，应为非负整数。")
+    check_cmap(cmap, func)
+    ax = new_axes(ax, figsize=(7, 5.5))
+    values = table.to_numpy()
+    ax.imshow(values, cmap=cmap)
+    ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=45, ha="right")
+    ax.set_yticks(range(table.shape[0]), [str(i) for i in table.index])
+    threshold = values.max() / 2 if values.size else 0
+    for (row, col), value in np.ndenumerate(values):
+        ax.text(col, row, f"{value:g}", ha="center", va="center",
+                color="white" if value > threshold else "black")
+    ax.set_xlabel("判断出的类型")
+    ax.set_ylabel("真实类型")
+    ax.set_title(title)
+    return ax
+
+

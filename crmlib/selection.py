@@ -1,0 +1,215 @@
+"""客户选择：算清每位客户的利润，找出"劣质"客户，按加权标准给客户打分，按客户群汇总。
+
+对应教材"客户关系的选择"一节：
+
+* :func:`customer_profit`：销售额 → 毛利 → 减去服务成本、坏账和赊账拖款占用资金的成本 = 客户利润；
+* :func:`bad_customer_flags`：教材列出的三种"劣质"客户特征，各给一个标记；
+* :func:`attractiveness_score`：按使用者给定的权重，把多个指标合成一个 0—100 的吸引力得分；
+* :func:`segment_summary`：按客户群汇总人数、销售额、利润、亏损客户占比和单位服务成本的利润。
+
+所有函数都返回新对象，不修改传入的表。
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._validation import CRMMissingColumnError, fail, number, numeric_column, require_columns, weights_mapping
+
+__all__ = ["customer_profit", "bad_customer_flags", "attractiveness_score", "segment_summary"]
+
+DAYS_PER_YEAR = 365.0
+
+
+def customer_profit(customers, *, revenue_col: str = "revenue", margin_col: str = "gross_margin_rate",
+                    service_cost_col: str = "service_cost", bad_debt_col: str = "bad_debt",
+                    terms_col: str | None = "payment_terms_days", delay_col: str | None = "avg_delay_days",
+                    capital_rate: float = 0.06) -> pd.DataFrame:
+    """每位客户一年给企业带来的利润（元）。返回加了四列的新表，原表不变。
+
+    计算步骤（每位客户一行）：
+
+    - ``gross_profit`` 毛利 = 销售额 × 毛利率；
+    - ``capital_cost`` 资金占用成本 = 销售额 × (账期天数 + 拖延天数) / 365 × 年资金成本率
+      ``capital_rate``：客户晚付一天钱，企业就替它垫一天资金；
+    - ``profit`` 客户利润 = 毛利 − 服务成本 − 坏账 − 资金占用成本；
+    - ``profit_margin`` 利润率 = 利润 / 销售额（销售额为 0 时为 NaN）。
+
+    ``terms_col`` 或 ``delay_col`` 设为 ``None`` 时不计该项天数。
+
+    >>> tiny = pd.DataFrame({"revenue": [100000.0, 20000.0], "gross_margin_rate": [0.10, 0.15],
+    ...                      "service_cost": [3000.0, 500.0], "bad_debt": [2000.0, 0.0],
+    ...                      "payment_terms_days": [60, 0], "avg_delay_days": [30.0, 0.0]})
+    >>> customer_profit(tiny)[["gross_profit", "capital_cost", "profit"]].round(2)
+       gross_profit  capital_cost   profit
+    0       10000.0       1479.45  3520.55
+    1        3000.0          0.00  2500.00
+    """
+    func = "customer_profit"
+    columns = dict(revenue_col=revenue_col, margin_col=margin_col, service_cost_col=service_cost_col,
+                   bad_debt_col=bad_debt_col)
+    if terms_col is not None:
+        columns["terms_col"] = terms_col
+    if delay_col is not None:
+        columns["delay_col"] = delay_col
+    require_columns(customers, func, param="customers", **columns)
+    rate = number(capital_rate, func, "capital_rate", minimum=0, maximum=1)
+    revenue = numeric_column(customers, revenue_col, func, allow_negative=False)
+    margin = numeric_column(customers, margin_col, func)
+    if (margin.abs() > 1).any():
+        raise fail(func, f"列 {margin_col!r} 应该是比例（例如 0.12 表示 12%），但有值超出 −1 到 1："
+                         f"最大 {margin.max():g}。如果它是百分数，请先除以 100。")
+    service = numeric_column(customers, service_cost_col, func, allow_negative=False)
+    bad_debt = numeric_column(customers, bad_debt_col, func, allow_negative=False)
+    days = pd.Series(0.0, index=customers.index)
+    for col in (terms_col, delay_col):
+        if col is not None:
+            days = days + numeric_column(customers, col, func, allow_negative=False)
+
+    result = customers.copy()
+    result["gross_profit"] = revenue * margin
+    result["capital_cost"] = revenue * days / DAYS_PER_YEAR * rate
+    result["profit"] = result["gross_profit"] - service - bad_debt - result["capital_cost"]
+    result["profit_margin"] = result["profit"] / revenue.where(revenue != 0)
+    return result
+
+
+def bad_customer_flags(customers, *, revenue_col: str = "revenue", service_cost_col: str = "service_cost",
+                       bad_debt_col: str = "bad_debt", delay_col: str = "avg_delay_days",
+                       requests_col: str = "special_requests", small_quantile: float = 0.5,
+                       max_service_ratio: float = 0.15, max_delay_days: float = 30,
+                       max_requests: int = 12) -> pd.DataFrame:
+    """按教材的三种"劣质"客户特征给每位客户打标记。返回新表，行索引与输入相同。
+
+    - ``few_buys_many_demands`` 买得少、要求多：销售额不高于全体客户的 ``small_quantile`` 分位数，
+      而服务成本超过销售额的 ``max_service_ratio``；
+    - ``bad_credit`` 不讲信誉：有坏账（> 0），或平均拖延付款超过 ``max_delay_days`` 天；
+    - ``off_strategy`` 让企业做不擅长的事：要求分外服务的次数超过 ``max_requests``；
+    - ``n_flags`` 命中的特征个数，``bad_customer`` 至少命中一个。
+
+    >>> tiny = pd.DataFrame({"revenue": [5000.0, 80000.0, 90000.0], "service_cost": [1500.0, 2000.0, 900.0],
+    ...                      "bad_debt": [0.0, 3000.0, 0.0], "avg_delay_days": [0.0, 12.0, 0.0],
+    ...                      "special_requests": [2, 30, 1]})
+    >>> bad_customer_flags(tiny)
+       few_buys_many_demands  bad_credit  off_strategy  n_flags  bad_customer
+    0                   True       False         False        1          True
+    1                  False        True          True        2          True
+    2                  False       False         False        0         False
+    """
+    func = "bad_customer_flags"
+    require_columns(customers, func, param="customers", revenue_col=revenue_col, service_cost_col=service_cost_col,
+                    bad_debt_col=bad_debt_col, delay_col=delay_col, requests_col=requests_col)
+    q = number(small_quantile, func, "small_quantile", minimum=0, maximum=1)
+    ratio_limit = number(max_service_ratio, func, "max_service_ratio", minimum=0)
+    delay_limit = number(max_delay_days, func, "max_delay_days", minimum=0)
+    request_limit = number(max_requests, func, "max_requests", minimum=0)
+    revenue = numeric_column(customers, revenue_col, func, allow_negative=False)
+    service = numeric_column(customers, service_cost_col, func, allow_negative=False)
+    bad_debt = numeric_column(customers, bad_debt_col, func, allow_negative=False)
+    delay = numeric_column(customers, delay_col, func, allow_negative=False)
+    requests = numeric_column(customers, requests_col, func, allow_negative=False)
+
+    # 销售额为 0 而有服务成本的客户，服务成本占比视为无穷大
+    ratio = pd.Series(np.divide(service.to_numpy(), revenue.to_numpy(),
+                                out=np.where(service.to_numpy() > 0, np.inf, 0.0),
+                                where=revenue.to_numpy() > 0), index=customers.index)
+    flags = pd.DataFrame({
+        "few_buys_many_demands": (revenue <= revenue.quantile(q)) & (ratio > ratio_limit),
+        "bad_credit": (bad_debt > 0) | (delay > delay_limit),
+        "off_strategy": requests > request_limit,
+    }, index=customers.index)
+    flags["n_flags"] = flags.sum(axis=1).astype("int64")
+    flags["bad_customer"] = flags["n_flags"] > 0
+    return flags
+
+
+def attractiveness_score(customers, weights, *, lower_is_better=()) -> pd.Series:
+    """按给定权重把多个指标合成客户吸引力得分（0—100），返回与输入同索引的 Series。
+
+    每个指标先做最小—最大标准化：最大值记 1、最小值记 0（``lower_is_better`` 里的指标反过来，
+    越小越好）；所有客户取值相同的指标记 0.5。再按权重加权平均（权重会先除以权重之和），乘以 100。
+
+    >>> tiny = pd.DataFrame({"profit": [100.0, 300.0, 200.0], "avg_delay_days": [0.0, 60.0, 30.0]})
+    >>> attractiveness_score(tiny, {"profit": 3, "avg_delay_days": 1}, lower_is_better=["avg_delay_days"])
+    0    25.0
+    1    75.0
+    2    50.0
+    Name: attractiveness, dtype: float64
+    """
+    func = "attractiveness_score"
+    require_columns(customers, func, param="customers")
+    clean = weights_mapping(weights, func, data=customers)
+    if isinstance(lower_is_better, str):
+        lower_is_better = [lower_is_better]
+    if not isinstance(lower_is_better, (list, tuple, set, frozenset, pd.Index)):
+        raise fail(func, f"参数 lower_is_better 应该是列名的列表，例如 ['avg_delay_days']，"
+                         f"收到的是 {type(lower_is_better).__name__}。")
+    unknown = [col for col in lower_is_better if col not in clean]
+    if unknown:
+        raise fail(func, f"lower_is_better 里的 {', '.join(map(repr, unknown))} 没有出现在 weights 里。"
+                         f"请先在 weights 中给它设置权重：{', '.join(map(repr, clean))}。")
+    total = sum(clean.values())
+    score = pd.Series(0.0, index=customers.index)
+    for col, weight in clean.items():
+        values = numeric_column(customers, col, func)
+        low, high = values.min(), values.max()
+        if high > low:
+            scaled = (values - low) / (high - low)
+        else:
+            scaled = pd.Series(0.5, index=customers.index)
+        if col in lower_is_better:
+            scaled = 1.0 - scaled
+        score = score + scaled * (weight / total)
+    return (score * 100.0).rename("attractiveness")
+
+
+def segment_summary(customers, *, segment_col: str = "segment", revenue_col: str = "revenue",
+                    profit_col: str = "profit", service_cost_col: str = "service_cost") -> pd.DataFrame:
+    """按客户群汇总，按利润从高到低排序。
+
+    列：``customers`` 客户数，``revenue`` 销售额，``profit`` 利润，``profit_share`` 占全部利润的比例，
+    ``loss_share`` 亏损客户（利润 < 0）占本群客户的比例，``profit_per_customer`` 平均每位客户的利润，
+    ``service_cost`` 服务成本，``profit_per_service_cost`` 每元服务成本换回的利润。
+
+    >>> tiny = pd.DataFrame({"segment": ["餐饮", "餐饮", "散客"], "revenue": [100.0, 50.0, 10.0],
+    ...                      "profit": [20.0, -5.0, -3.0], "service_cost": [5.0, 5.0, 4.0]})
+    >>> segment_summary(tiny)[["customers", "profit", "loss_share", "profit_per_service_cost"]]
+             customers  profit  loss_share  profit_per_service_cost
+    segment
+    餐饮               2    15.0         0.5                     1.50
+    散客               1    -3.0         1.0                    -0.75
+    """
+    func = "segment_summary"
+    require_columns(customers, func, param="customers")
+    if isinstance(profit_col, str) and profit_col not in customers.columns:
+        existing = ", ".join(map(str, customers.columns))
+        raise CRMMissingColumnError(
+            f"{func}：找不到列 {profit_col!r}。现有列：{existing}。"
+            f"请先用 customer_profit(...) 算出利润，或用 profit_col='…' 指定。")
+    require_columns(customers, func, param="customers", segment_col=segment_col, revenue_col=revenue_col,
+                    profit_col=profit_col, service_cost_col=service_cost_col)
+    if customers[segment_col].isna().any():
+        raise fail(func, f"列 {segment_col!r} 有 {int(customers[segment_col].isna().sum())} 个缺失值。"
+                         f"请先用 fillna('未知') 填补或删除这些行。")
+    frame = pd.DataFrame({
+        "segment": customers[segment_col],
+        "revenue": numeric_column(customers, revenue_col, func),
+        "profit": numeric_column(customers, profit_col, func),
+        "service_cost": numeric_column(customers, service_cost_col, func, allow_negative=False),
+    })
+    frame["loss"] = frame["profit"] < 0
+    grouped = frame.groupby("segment", sort=False)
+    table = pd.DataFrame({
+        "customers": grouped.size().astype("int64"),
+        "revenue": grouped["revenue"].sum(),
+        "profit": grouped["profit"].sum(),
+        "loss_share": grouped["loss"].mean(),
+        "service_cost": grouped["service_cost"].sum(),
+    })
+    total = table["profit"].sum()
+    table["profit_share"] = table["profit"] / total if total != 0 else np.nan
+    table["profit_per_customer"] = table["profit"] / table["customers"]
+    table["profit_per_service_cost"] = table["profit"] / table["service_cost"].where(table["service_cost"] > 0)
+    table = table[["customers", "revenue", "profit", "profit_share", "loss_share", "profit_per_customer",
+                   "service_cost", "profit_per_service_cost"]]
+    return table.sort_values("profit", ascending=False, kind="mergesort").rename_axis(segment_col)

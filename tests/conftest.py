@@ -1,0 +1,56 @@
+"""Shared fixtures: where the repository, the course and the chapters are."""
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+COURSE = REPO / "assignments"
+CHAPTERS = REPO / "chapters"
+BIN = Path(sys.executable).parent
+
+
+def chapter_names() -> list[str]:
+    source = COURSE / "source"
+    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def tool_env() -> dict:
+    """Environment for nbgrader/jupyter subprocesses: the venv's scripts first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+    env.pop("CRM_COURSE_ROOT", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+_BUILT: dict = {}
+
+
+def once_per_worker(build):
+    """Run an expensive fixture body once per test worker (and per param).
+
+    pytest tears a module-scoped fixture down whenever a worker moves on to another module,
+    and pytest-xdist interleaves modules, so a graded class would otherwise be built again.
+    Only for fixtures that return their value (a yield fixture's teardown would be lost).
+    """
+    if inspect.isgeneratorfunction(build):
+        raise TypeError(f"once_per_worker cannot cache the yield fixture {build.__name__}")
+
+    @functools.wraps(build)
+    def cached(*args, **kwargs):
+        request = kwargs.get("request")
+        key = (build.__module__, build.__name__, getattr(request, "param", None))
+        if key not in _BUILT:
+            _BUILT[key] = build(*args, **kwargs)
+        return _BUILT[key]
+    return cached

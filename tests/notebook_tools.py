@@ -1,0 +1,40 @@
+"""Running notebooks the way a student's kernel does, and reading nbgrader cell roles."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def execute(path: Path, *, allow_errors: bool, cwd: Path | None = None, timeout: int = 180):
+    """Execute a notebook in a fresh python3 kernel and return the executed copy (the file is untouched)."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(cwd or path.parent)}})
+    client.execute()
+    return nb
+
+
+def role(cell) -> str:
+    """'answer', 'test', 'written', 'prompt' or 'lesson', from nbgrader's metadata."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if meta.get("solution") and cell.cell_type == "code":
+        return "answer"
+    if meta.get("solution"):
+        return "written"
+    if meta.get("grade"):
+        return "test"
+    if meta.get("locked") and cell.cell_type == "markdown":
+        return "prompt"
+    return "lesson"
+
+
+def errors(cell) -> list:
+    return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def warnings_in(cell) -> list[str]:
+    """stderr text of a cell (warnings land there)."""
+    return [o.get("text", "") for o in cell.get("outputs", [])
+            if o.get("output_type") == "stream" and o.get("name") == "stderr"]

@@ -1,0 +1,591 @@
+"""Bad input never crashes crmlib obscurely and never changes the caller's data.
+
+Property tests over every name in ``crmlib.__all__``. Valid example inputs come from
+tests/input_examples.py (one entry per public function; a function without one fails the first test
+below). From each valid call the tests derive the bad inputs a student produces — a misspelt column,
+amounts as text with commas, NaN, ±inf, negative amounts, an empty table, a Series or list instead of a
+DataFrame, a list instead of a dict of weights, wrong scalar types, a dataset name with a typo, dates
+that cannot be parsed — and check that each raises ``crmlib.CRMInputError`` (a missing column also a
+``KeyError``) whose message contains Chinese text, the function's name and the offending parameter or
+column. Every call, valid or not, must leave its arguments exactly as they were.
+
+Dates given as parsable strings are accepted (see README, 常见错误信息): a call with ISO date strings
+must give the same result as with datetime values.
+"""
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+import re
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import crmlib  # noqa: E402
+from input_examples import REGISTRY, Call, numeric_values, roles  # noqa: E402
+
+# Fixed seed and no example database: the same inputs on every machine and every run. No shrinking:
+# a failure is reported with the generated input as it is, which keeps a failing run short too.
+PROPERTY = settings(max_examples=10, deadline=None, derandomize=True, database=None,
+                    phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def public_functions() -> list[str]:
+    """Every public callable of crmlib except the error classes."""
+    names = []
+    for name in crmlib.__all__:
+        obj = getattr(crmlib, name)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            continue
+        if callable(obj):
+            names.append(name)
+    return sorted(names)
+
+
+PUBLIC = public_functions()
+REGISTERED = [name for name in PUBLIC if name in REGISTRY]
+
+
+def cases(kind: str, column_kind: str | None = None, *, fixed: bool = True) -> list:
+    """(function, parameter) pairs whose parameter has the given role in the registered example."""
+    found = []
+    for name in REGISTERED:
+        entry = REGISTRY[name]
+        for role in roles(getattr(crmlib, name), entry.example, entry):
+            if role.kind == kind and (column_kind is None or role.column_kind == column_kind):
+                if f"{kind}:{role.param}" in entry.exempt or (role.fixed and not fixed):
+                    continue
+                found.append(pytest.param(name, role, id=f"{name}-{role.param}"))
+    return found
+
+
+# ------------------------------------------------------------------ calling and checking
+
+DATA_TYPES = (dict, list, tuple, set, np.ndarray, str, bytes, int, float, complex, bool, np.generic, type(None),
+              pd.Timestamp)
+
+
+def snapshot(value):
+    """A deep copy of caller data; other objects (Axes, figures) are compared by identity only."""
+    if isinstance(value, (pd.DataFrame, pd.Series, pd.Index)):
+        return value.copy(deep=True)
+    if isinstance(value, np.ndarray) and value.dtype == object and not all(
+            isinstance(v, DATA_TYPES) for v in value.ravel()):
+        return value  # e.g. an array of Axes: compared by identity
+    if isinstance(value, DATA_TYPES):
+        return copy.deepcopy(value)
+    return value
+
+
+def assert_same(before, after, where: str) -> None:
+    """Deep equality that treats NaN as equal to NaN and checks dtypes, index, names and attrs."""
+    if isinstance(before, pd.DataFrame):
+        assert isinstance(after, pd.DataFrame), where
+        pd.testing.assert_frame_equal(after, before, check_exact=True, obj=where)
+        assert after.attrs == before.attrs and after.flags.allows_duplicate_labels == before.flags.allows_duplicate_labels
+    elif isinstance(before, pd.Series):
+        pd.testing.assert_series_equal(after, before, check_exact=True, obj=where)
+        assert after.attrs == before.attrs, where
+    elif isinstance(before, pd.Index):
+        pd.testing.assert_index_equal(after, before, exact=True, obj=where)
+    elif isinstance(before, np.ndarray) and before.dtype == object and before is not after:
+        assert before.shape == after.shape, where
+        for b, a in zip(before.ravel(), after.ravel()):
+            assert_same(b, a, where)
+    elif isinstance(before, np.ndarray):
+        assert before.dtype == after.dtype and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"), where
+    elif isinstance(before, dict):
+        assert type(after) is type(before) and list(after) == list(before), f"{where}: keys changed"
+        for key in before:
+            assert_same(before[key], after[key], f"{where}[{key!r}]")
+    elif isinstance(before, (list, tuple)):
+        assert type(after) is type(before) and len(after) == len(before), f"{where}: length changed"
+        for i, (b, a) in enumerate(zip(before, after)):
+            assert_same(b, a, f"{where}[{i}]")
+    elif isinstance(before, float) and math.isnan(before):
+        assert isinstance(after, float) and math.isnan(after), where
+    else:
+        assert before is after or before == after, where
+
+
+@contextmanager
+def unchanged(name: str, call: Call):
+    """Check that the call leaves every argument exactly as it was, whatever happens inside."""
+    func = getattr(crmlib, name)
+    values = call.bound(func)
+    before = {param: snapshot(value) for param, value in values.items()}
+    try:
+        yield
+    finally:
+        plt.close("all")
+        for param, value in values.items():
+            assert_same(before[param], value, f"{name}() changed its argument {param}")
+
+
+def run(name: str, call: Call):
+    with unchanged(name, call):
+        return getattr(crmlib, name)(*call.args, **call.kwargs)
+
+
+def expect_error(name: str, call: Call, *mentions, key_error: bool = False) -> str:
+    """The call raises CRMInputError whose Chinese message names the function and each of ``mentions``."""
+    with unchanged(name, call):
+        try:
+            getattr(crmlib, name)(*call.args, **call.kwargs)
+        except crmlib.CRMInputError as error:
+            caught = error
+        except Exception as error:  # a raw pandas/numpy/matplotlib error is exactly what must not happen
+            pytest.fail(f"{name} raised a raw {type(error).__name__} instead of CRMInputError: {error}")
+        else:
+            pytest.fail(f"{name} accepted a bad input without an error: {call!r}"[:2000])
+    message = str(caught)
+    assert CHINESE.search(message), f"message is not in Chinese: {message}"
+    assert name in message, f"message does not name the function {name}: {message}"
+    for mention in mentions:
+        assert str(mention) in message, f"message does not name {mention!r}: {message}"
+    if key_error:
+        assert isinstance(caught, KeyError) and isinstance(caught, crmlib.CRMMissingColumnError), \
+            f"a missing column must raise CRMMissingColumnError (a KeyError), got {type(caught).__name__}"
+    return message
+
+
+def same_result(a, b) -> None:
+    """Two results of crmlib calls are equal (frames, series, numbers, Axes drawings)."""
+    from matplotlib.axes import Axes
+
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b)
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b)
+    elif isinstance(a, Axes):
+        assert [(p.get_x(), p.get_height()) for p in a.patches] == [(p.get_x(), p.get_height()) for p in b.patches]
+    elif isinstance(a, float):
+        assert a == b or (math.isnan(a) and math.isnan(b))
+    else:
+        assert a == b
+
+
+def draw_valid(data, name: str) -> Call:
+    return data.draw(REGISTRY[name].strategy(), label="valid call").fresh()
+
+
+def frame_of(call: Call, name: str, role) -> pd.DataFrame:
+    return call.bound(getattr(crmlib, name))[role.frame]
+
+
+def column_name(call: Call, name: str, role) -> str:
+    return role.param if role.fixed else call.bound(getattr(crmlib, name))[role.param]
+
+
+@st.composite
+def typos(draw, word: str, avoid) -> str:
+    """A misspelling of ``word``: a letter dropped, doubled, swapped or changed, a stray space or case."""
+    kinds = ["drop", "double", "upper", "space", "suffix"] + (["swap"] if len(word) > 1 else [])
+    kind = draw(st.sampled_from(kinds))
+    i = draw(st.integers(0, max(len(word) - 1, 0)))
+    if kind == "drop" and len(word) > 1:
+        typo = word[:i] + word[i + 1:]
+    elif kind == "double":
+        typo = word[:i] + word[i] + word[i:]
+    elif kind == "swap" and i < len(word) - 1:
+        typo = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    elif kind == "upper":
+        typo = word.upper() if word.upper() != word else word + "_"
+    elif kind == "space":
+        typo = word + " "
+    else:
+        typo = word + "s"
+    if typo == word or typo in avoid:
+        typo = word + "_x"
+    return typo
+
+
+# ------------------------------------------------------------------ coverage of the public API
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_every_public_function_has_a_registered_example(name):
+    assert name in REGISTRY, (
+        f"crmlib.{name} has no valid example in tests/input_examples.py: register one (example call, result "
+        f"check, policies) so that the bad-input and no-mutation property tests cover it.")
+
+
+def test_registry_names_only_public_functions():
+    assert sorted(set(REGISTRY) - set(PUBLIC)) == []
+
+
+def test_roles_are_found_in_the_examples():
+    """The role finder sees what the tests rely on (a broken finder would silently test nothing)."""
+    found = {(name, r.param): (r.kind, r.column_kind) for name in REGISTERED
+             for r in roles(getattr(crmlib, name), REGISTRY[name].example, REGISTRY[name])}
+    expected = {
+        ("plot_bar", "data"): ("frame", None), ("plot_bar", "y"): ("column", "numeric"),
+        ("plot_bar", "x"): ("column", "other"), ("plot_bar", "horizontal"): ("boolean", None),
+        ("plot_bar", "ax"): ("axes", None), ("load_dataset", "name"): ("dataset", None),
+        ("customer_profit", "revenue_col"): ("column", "numeric"),
+        ("customer_profit", "capital_rate"): ("number", None),
+        ("attractiveness_score", "weights"): ("weights", None),
+        ("attractiveness_score", "lower_is_better"): ("column_list", None),
+        ("rfm_table", "date_col"): ("column", "date"), ("rfm_table", "as_of"): ("date", None),
+        ("lead_grade", "annual_sales"): ("column", "numeric"), ("suggest_method", "nature"): ("choice", None),
+        ("classify_objections", "texts"): ("series", None), ("visit_plan", "visits_per_month"): ("weights", None),
+    }
+    for key, value in expected.items():
+        if key[0] in REGISTRY:
+            assert found.get(key) == value, key
+
+
+# ------------------------------------------------------------------ valid inputs
+
+@pytest.mark.parametrize("name", REGISTERED)
+@PROPERTY
+@given(data=st.data())
+def test_valid_inputs_give_the_documented_result(name, data):
+    call = draw_valid(data, name)
+    result = run(name, call)
+    REGISTRY[name].check(result, call)
+    assert not np.isinf(numeric_values(result)).any(), "a valid input gave ±inf in the result"
+    for value in call.bound(getattr(crmlib, name)).values():
+        if isinstance(value, (pd.DataFrame, pd.Series)):
+            assert result is not value, f"{name} returned its input instead of a new object"
+
+
+# ------------------------------------------------------------------ tables
+
+def not_a_table(frame: pd.DataFrame):
+    return st.sampled_from([
+        ("Series", lambda: frame.iloc[:, 0].copy()),
+        ("dict", lambda: frame.to_dict("list")),
+        ("list of rows", lambda: frame.to_dict("records")),
+        ("ndarray", lambda: frame.to_numpy()),
+        ("None", lambda: None),
+        ("file name", lambda: "metro_customers.csv"),
+        ("number", lambda: 3),
+    ])
+
+
+@pytest.mark.parametrize("name, role", cases("frame"))
+@PROPERTY
+@given(data=st.data())
+def test_something_other_than_a_table_is_rejected(name, role, data):
+    call = draw_valid(data, name)
+    frame = call.bound(getattr(crmlib, name))[role.param]
+    _, make = data.draw(not_a_table(frame), label="instead of a DataFrame")
+    expect_error(name, call.replace(getattr(crmlib, name), role.param, make()), role.param)
+
+
+@pytest.mark.parametrize("name, role", cases("frame"))
+def test_an_empty_table_is_rejected(name, role):
+    entry = REGISTRY[name]
+    call = entry.example.fresh()
+    frame = call.bound(getattr(crmlib, name))[role.param]
+    empty = call.replace(getattr(crmlib, name), role.param, frame.iloc[0:0])
+    if entry.empty == "ok":
+        result = run(name, empty)
+        assert len(result) == 0
+    else:
+        expect_error(name, empty, role.param)
+    no_columns = call.replace(getattr(crmlib, name), role.param, pd.DataFrame(index=frame.index))
+    expect_error(name, no_columns, role.param)
+
+
+# ------------------------------------------------------------------ columns
+
+@pytest.mark.parametrize("name, role", cases("column"))
+@PROPERTY
+@given(data=st.data())
+def test_a_misspelt_column_name_is_a_key_error_naming_it(name, role, data):
+    func = getattr(crmlib, name)
+    call = draw_valid(data, name)
+    frame = frame_of(call, name, role)
+    column = column_name(call, name, role)
+    typo = data.draw(typos(column, set(frame.columns)), label="typo")
+    if not role.fixed:
+        # the student passes the wrong name ...
+        expect_error(name, call.replace(func, role.param, typo), typo, role.param, key_error=True)
+    # ... or their table names the column differently from what the function expects
+    renamed = frame.rename(columns={column: typo})
+    mentions = (column,) if role.fixed else (column, role.param)
+    expect_error(name, call.replace(func, role.frame, renamed), *mentions, key_error=True)
+
+
+@pytest.mark.parametrize("name, role", cases("column", fixed=False))
+@PROPERTY
+@given(data=st.data())
+def test_a_column_parameter_of_the_wrong_type_is_rejected(name, role, data):
+    call = draw_valid(data, name)
+    column = column_name(call, name, role)
+    options = [3.5, [column], {column: 1}] + ([] if role.optional else [None])
+    bad = data.draw(st.sampled_from(options), label="column parameter")
+    expect_error(name, call.replace(getattr(crmlib, name), role.param, bad), role.param)
+
+
+@pytest.mark.parametrize("name, role", cases("column"))
+def test_a_duplicated_column_is_rejected(name, role):
+    call = REGISTRY[name].example.fresh()
+    frame = frame_of(call, name, role)
+    column = column_name(call, name, role)
+    doubled = pd.concat([frame, frame[[column]]], axis=1)
+    expect_error(name, call.replace(getattr(crmlib, name), role.frame, doubled), column)
+
+
+NUMERIC_DAMAGE = ["NaN", "inf", "-inf", "text with commas", "currency text", "True/False", "negative"]
+
+
+@pytest.mark.parametrize("name, role", cases("column", "numeric"))
+@PROPERTY
+@given(data=st.data())
+def test_bad_values_in_a_numeric_column_are_rejected(name, role, data):
+    func = getattr(crmlib, name)
+    entry = REGISTRY[name]
+    call = draw_valid(data, name)
+    frame = frame_of(call, name, role).copy()
+    column = column_name(call, name, role)
+    kinds = [d for d in NUMERIC_DAMAGE if not (d == "NaN" and f"nan:{role.param}" in entry.exempt)]
+    damage = data.draw(st.sampled_from(kinds), label="damage")
+    row = data.draw(st.integers(0, len(frame) - 1), label="row")
+    values = frame[column].astype(float)
+    if damage == "negative":
+        values.iloc[row] = -abs(values.iloc[row]) / 2 - 0.01
+        broken = frame.assign(**{column: values})
+        if role.param not in entry.nonnegative:
+            # negative numbers are allowed here (e.g. profit): a valid result, or at most a clear error
+            # about that column (e.g. "the total must be positive")
+            with_negative = call.replace(func, role.frame, broken)
+            try:
+                result = run(name, with_negative)
+            except crmlib.CRMInputError as error:
+                assert column in str(error) and CHINESE.search(str(error)), str(error)
+            else:
+                entry.check(result, with_negative)
+            return
+    elif damage in ("NaN", "inf", "-inf"):
+        values.iloc[row] = {"NaN": np.nan, "inf": np.inf, "-inf": -np.inf}[damage]
+        broken = frame.assign(**{column: values})
+    elif damage == "text with commas":
+        text = values.map(lambda v: f"{v:,.2f}").astype(object)
+        text.iloc[row] = "1,234.50"
+        broken = frame.assign(**{column: text})
+    elif damage == "currency text":
+        broken = frame.assign(**{column: values.map(lambda v: f"¥{v:.2f}")})
+    else:
+        broken = frame.assign(**{column: values > values.median()})
+    expect_error(name, call.replace(func, role.frame, broken), column)
+
+
+# ------------------------------------------------------------------ dates
+
+@pytest.mark.parametrize("name, role", cases("column", "date"))
+@PROPERTY
+@given(data=st.data())
+def test_bad_values_in_a_date_column_are_rejected(name, role, data):
+    func = getattr(crmlib, name)
+    call = draw_valid(data, name)
+    frame = frame_of(call, name, role)
+    column = column_name(call, name, role)
+    damage = data.draw(st.sampled_from(["unparsable", "missing", "numbers"]), label="damage")
+    row = data.draw(st.integers(0, len(frame) - 1), label="row")
+    if damage == "numbers":
+        broken = frame.assign(**{column: frame[column].dt.strftime("%Y%m%d").astype("int64")})
+    else:
+        text = frame[column].dt.strftime("%Y-%m-%d").astype(object)
+        text.iloc[row] = None if damage == "missing" else data.draw(
+            st.sampled_from(["昨天", "2024-13-45", "2024-02-30", "n/a", "1", "三月一日"]), label="text")
+        broken = frame.assign(**{column: text})
+    expect_error(name, call.replace(func, role.frame, broken), column)
+
+
+@pytest.mark.parametrize("name, role", cases("column", "date"))
+@PROPERTY
+@given(data=st.data())
+def test_dates_as_parsable_strings_are_accepted(name, role, data):
+    """Policy: a date column of strings such as '2024-03-01' works as if it held dates."""
+    func = getattr(crmlib, name)
+    call = draw_valid(data, name)
+    frame = frame_of(call, name, role)
+    column = column_name(call, name, role)
+    fmt = data.draw(st.sampled_from(["%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S"]), label="format")
+    as_text = call.replace(func, role.frame, frame.assign(**{column: frame[column].dt.strftime(fmt)}))
+    same_result(run(name, as_text), run(name, call))
+
+
+# ------------------------------------------------------------------ options
+
+BAD_NUMBERS = ["3", [1], True, np.nan, np.inf, -np.inf, 10 ** 400, {"a": 1}]
+
+
+@pytest.mark.parametrize("name, role", cases("number"))
+@PROPERTY
+@given(data=st.data())
+def test_a_number_option_of_the_wrong_type_is_rejected(name, role, data):
+    call = draw_valid(data, name)
+    options = BAD_NUMBERS + ([] if role.optional else [None])
+    if role.param in REGISTRY[name].array_ok:  # a list of numbers is fine here, a list of text is not
+        options = [o for o in options if not isinstance(o, list)] + [["1,200", "3"], [1.0, np.nan]]
+    bad = data.draw(st.sampled_from(options), label="option")
+    expect_error(name, call.replace(getattr(crmlib, name), role.param, bad), role.param)
+
+
+@pytest.mark.parametrize("name, role", cases("boolean"))
+@PROPERTY
+@given(data=st.data())
+def test_a_switch_that_is_not_true_or_false_is_rejected(name, role, data):
+    call = draw_valid(data, name)
+    bad = data.draw(st.sampled_from(["False", "yes", None, [True], "否"]), label="switch")
+    expect_error(name, call.replace(getattr(crmlib, name), role.param, bad), role.param)
+
+
+@pytest.mark.parametrize("name, role", cases("date"))
+@PROPERTY
+@given(data=st.data())
+def test_a_date_option_that_is_not_a_date_is_rejected(name, role, data):
+    call = draw_valid(data, name)
+    bad = data.draw(st.sampled_from(["昨天", "2024-13-45", 20241231, 3.5, True, ["2024-12-31"]]
+                                    + ([] if role.optional else [None])), label="date option")
+    expect_error(name, call.replace(getattr(crmlib, name), role.param, bad), role.param)
+
+
+@pytest.mark.parametrize("name, role", cases("axes"))
+@PROPERTY
+@given(data=st.data())
+def test_something_other_than_axes_is_rejected(name, role, data):
+    call = draw_valid(data, name)
+    kind = data.draw(st.sampled_from(["figure", "axes array", "text", "number"]), label="ax")
+    if kind in ("figure", "axes array"):
+        fig, axes = plt.subplots(1, 2)
+        bad = fig if kind == "figure" else axes
+    else:
+        bad = "ax" if kind == "text" else 1
+    expect_error(name, call.replace(getattr(crmlib, name), role.param, bad), role.param)
+
+
+@pytest.mark.parametrize("name, role", cases("choice"))
+@PROPERTY
+@given(data=st.data())
+def test_an_option_outside_the_allowed_choices_is_rejected(name, role, data):
+    call = draw_valid(data, name)
+    value = call.bound(getattr(crmlib, name))[role.param]
+    bad = data.draw(st.one_of(typos(str(value), set()), st.sampled_from([1, True, ["x"]])), label="choice")
+    expect_error(name, call.replace(getattr(crmlib, name), role.param, bad), role.param)
+
+
+def extra_bad_cases() -> list:
+    return [pytest.param(name, param, value, id=f"{name}-{param}-{value!r}")
+            for name in REGISTERED for param, values in REGISTRY[name].bad.items() for value in values]
+
+
+@pytest.mark.parametrize("name, param, value", extra_bad_cases())
+def test_registered_bad_values_are_rejected(name, param, value):
+    call = REGISTRY[name].example.fresh()
+    expect_error(name, call.replace(getattr(crmlib, name), param, value), param)
+
+
+# ------------------------------------------------------------------ weights, column lists, dataset names
+
+@pytest.mark.parametrize("name, role", cases("weights"))
+@PROPERTY
+@given(data=st.data())
+def test_weights_that_are_not_a_dict_of_non_negative_numbers_are_rejected(name, role, data):
+    func = getattr(crmlib, name)
+    call = draw_valid(data, name)
+    weights = call.bound(func)[role.param]
+    key = next(iter(weights))
+    columns = set(frame_of(call, name, role).columns) if role.frame else set()
+    kinds = [k for k in ["list", "tuple", "Series", "pairs", "text weight", "negative", "NaN", "empty",
+                         "unknown key", "all zero"] if f"weights:{role.param}:{k}" not in REGISTRY[name].exempt]
+    kind = data.draw(st.sampled_from(kinds), label="weights")
+    bad = {
+        "list": lambda: list(weights.values()),
+        "tuple": lambda: tuple(weights.values()),
+        "Series": lambda: pd.Series(weights),
+        "pairs": lambda: list(weights.items()),
+        "text weight": lambda: {**weights, key: "0.5"},
+        "negative": lambda: {**weights, key: -1},
+        "NaN": lambda: {**weights, key: np.nan},
+        "empty": lambda: {},
+        "unknown key": lambda: {**weights, data.draw(typos(str(key), columns | set(weights)), label="key"): 1},
+        "all zero": lambda: {k: 0 for k in weights},
+    }[kind]()
+    mention = role.param if kind not in ("unknown key",) else next(k for k in bad if k not in weights)
+    expect_error(name, call.replace(func, role.param, bad), mention)
+
+
+@pytest.mark.parametrize("name, role", cases("column_list"))
+@PROPERTY
+@given(data=st.data())
+def test_a_misspelt_name_in_a_list_of_columns_is_rejected(name, role, data):
+    func = getattr(crmlib, name)
+    call = draw_valid(data, name)
+    listed = list(call.bound(func)[role.param])
+    columns = set(frame_of(call, name, role).columns)
+    typo = data.draw(typos(listed[0], columns), label="typo")
+    expect_error(name, call.replace(func, role.param, [typo] + listed[1:]), typo)
+    expect_error(name, call.replace(func, role.param, 3), role.param)
+
+
+@pytest.mark.parametrize("name, role", cases("dataset"))
+@PROPERTY
+@given(data=st.data())
+def test_a_dataset_name_with_a_typo_gets_a_suggestion(name, role, data):
+    func = getattr(crmlib, name)
+    call = draw_valid(data, name)
+    real = call.bound(func)[role.param]
+    typo = data.draw(typos(real, set(crmlib.list_datasets())), label="typo")
+    message = expect_error(name, call.replace(func, role.param, typo), typo)
+    assert all(n in message for n in crmlib.list_datasets()), "the message lists the valid names"
+    wrong_type = data.draw(st.sampled_from([3, None, [real], b"shop_customers"]), label="not a name")
+    expect_error(name, call.replace(func, role.param, wrong_type), role.param)
+
+
+@pytest.mark.parametrize("name, role", cases("series"))
+@PROPERTY
+@given(data=st.data())
+def test_something_other_than_a_series_is_rejected(name, role, data):
+    call = draw_valid(data, name)
+    series = call.bound(getattr(crmlib, name))[role.param]
+    kind = data.draw(st.sampled_from(["None", "number", "dict", "DataFrame", "missing value"]), label="kind")
+    if kind == "missing value":
+        row = data.draw(st.integers(0, len(series) - 1), label="row")
+        holed = series.astype(object).copy()
+        holed.iloc[row] = None
+        bad = holed
+    else:
+        bad = {"None": None, "number": 3, "dict": {"a": [1]}, "DataFrame": series.to_frame()}[kind]
+    expect_error(name, call.replace(getattr(crmlib, name), role.param, bad), role.param)
+
+
+# ------------------------------------------------------------------ the harness itself can fail
+
+def test_the_mutation_check_catches_an_in_place_change():
+    frame = pd.DataFrame({"a": [1.0, 2.0]})
+    with pytest.raises(AssertionError, match="changed its argument"):
+        with unchanged("plot_bar", Call((frame,), {"x": "a", "y": "a"})):
+            frame.loc[0, "a"] = 99.0
+    weights = {"a": 1}
+    with pytest.raises(AssertionError):
+        with unchanged("attractiveness_score", Call((frame, weights))):
+            weights["b"] = 2
+
+
+def test_expect_error_rejects_raw_errors_and_english_messages(monkeypatch):
+    def raw(*args, **kwargs):
+        raise TypeError("unsupported operand")
+
+    def english(*args, **kwargs):
+        raise crmlib.CRMInputError("load_dataset: no such dataset name")
+
+    for fake in (raw, english):
+        monkeypatch.setattr(crmlib, "load_dataset", fake)
+        with pytest.raises(pytest.fail.Exception if fake is raw else AssertionError):
+            expect_error("load_dataset", Call(("x",)), "name")

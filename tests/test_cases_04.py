@@ -1,0 +1,151 @@
+"""第 04 章案例数据的性质：课文和练习依赖这些性质成立。"""
+import numpy as np
+import pandas as pd
+import pytest
+
+import crmlib
+
+
+@pytest.fixture(scope="module")
+def leads():
+    return crmlib.load_dataset("carton_leads")
+
+
+@pytest.fixture(scope="module")
+def graded(leads):
+    return crmlib.lead_grade(leads)
+
+
+@pytest.fixture(scope="module")
+def customers():
+    return crmlib.load_dataset("carton_customers")
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return crmlib.load_dataset("bank_customers")
+
+
+# ---------------------------------------------------------------- carton_leads
+
+def test_every_one_of_the_ten_grades_occurs(graded):
+    counts = graded["grade"].value_counts()
+    assert set(counts.index) == set(crmlib.LEAD_GRADES)
+    assert counts.min() >= 9
+
+
+def test_a21_leads_fail_a08_for_each_single_reason(graded):
+    a21 = graded[graded["grade"] == "A21"]
+    complete = (a21[["company", "industry", "phone", "fax"]] != "").all(axis=1) & a21["annual_sales"].notna()
+    assert (a21.loc[complete, "industry"].isin(["政府机构", "非营利机构"])).sum() >= 2     # 行业要回避
+    assert (complete & (a21["annual_sales"] <= 500) & ~a21["industry"].isin(["政府机构", "非营利机构"])).sum() >= 1
+    assert ((a21["fax"] == "") & (a21["phone"] != "") & a21["annual_sales"].notna()).sum() >= 1
+    assert ((a21["phone"] == "") & (a21["fax"] != "")).sum() >= 1
+
+
+def test_a_refusal_by_someone_other_than_the_boss_is_not_a31(graded):
+    others = graded[(graded["reply"] == "明确拒绝") & (graded["respondent_role"] != "拍板人")]
+    assert len(others) >= 2 and (others["grade"] == "A08").all()
+    neutral_users = graded[(graded["reply"] == "中立") & (graded["respondent_role"] == "使用者")
+                           & ~graded[["considering_switch", "unhappy_with_supplier", "talking_to_new_supplier"]].any(axis=1)]
+    assert len(neutral_users) >= 2 and (neutral_users["grade"] != "A07").all()
+
+
+def test_a06_is_reached_by_each_of_its_four_routes(leads, graded):
+    a06 = graded[graded["grade"] == "A06"]
+    insiders = a06["respondent_role"].isin(["拍板人", "使用者", "参谋者"])
+    for signal in ["considering_switch", "unhappy_with_supplier", "talking_to_new_supplier"]:
+        assert (a06[signal] & insiders).sum() >= 2, signal
+    only_route4 = ~a06[["considering_switch", "unhappy_with_supplier", "talking_to_new_supplier"]].any(axis=1)
+    assert only_route4.sum() >= 6
+    assert (a06["respondent_role"] == "使用者").sum() >= 1          # 使用者的不满也算
+    # 几乎到了意向级、只差不知道报价的线索
+    assert (a06["needs_understood"] & a06["sees_us_as_fit"] & ~a06["quote_known"]).sum() >= 2
+
+
+def test_near_misses_between_a05_a04_a02_a01(graded):
+    a05 = graded[graded["grade"] == "A05"]
+    assert (a05["offered_price"] < a05["floor_price"]).sum() >= 1
+    assert (a05["expected_amount"] > a05["affordable_amount"]).sum() >= 1
+    a03 = graded[graded["grade"] == "A03"]
+    assert (a03["substantive_action"] == "验厂").sum() >= 1 and (a03["substantive_action"] == "打样").sum() >= 1
+    assert (a03["verbal_commitment"]).sum() >= 1 and (a03["months_to_purchase"] <= 2).sum() >= 1
+    a02 = graded[graded["grade"] == "A02"]
+    assert (a02["used_up"] & a02["fully_collected"] & (a02["open_promises"] > 0)).sum() >= 2
+    assert (a02["paid"] & ~a02["contract_signed"]).sum() >= 1
+
+
+def test_grades_follow_the_sales_process(graded):
+    # 越往后的等级，前面的事实越齐全：A05 及以上都是拍板人给的反馈，都知道报价
+    late = graded[graded["grade"].isin(["A05", "A04", "A03", "A02", "A01"])]
+    assert (late["respondent_role"] == "拍板人").all() and late["quote_known"].all()
+    assert graded.loc[graded["grade"] == "A31", "refusal_reason"].ne("").mean() > 0.5
+
+
+# ---------------------------------------------------------------- carton_customers / orders
+
+def test_customer_revenue_and_order_count_match_the_order_log(customers):
+    orders = crmlib.load_dataset("carton_orders")
+    per = orders.groupby("customer_id")["amount"].agg(["sum", "size"]).reindex(customers["customer_id"])
+    assert np.allclose(per["sum"].to_numpy(), customers["revenue"].to_numpy(), atol=0.05)
+    assert (per["size"].to_numpy() == customers["order_count"].to_numpy()).all()
+    assert orders["date"].dt.year.eq(2024).all()
+    assert np.allclose(customers["profit"], customers["gross_profit"] - customers["service_cost"], atol=0.011)
+
+
+def test_revenue_is_concentrated_roughly_80_20(customers):
+    share = crmlib.top_share(customers, 0.2, value_col="revenue")
+    assert 0.70 <= share <= 0.85
+
+
+def test_big_customers_are_not_always_profitable(customers):
+    top = customers.nlargest(24, "revenue")
+    assert (top["profit"] < 0).sum() >= 4
+    assert 0.1 <= (customers["profit"] < 0).mean() <= 0.35
+    whale = crmlib.pareto_table(customers, value_col="profit")
+    assert whale["value_share"].max() > 1.15           # 盈利客户创造的利润超过全部利润
+
+
+def test_pyramid_default_puts_every_loss_maker_in_lead(customers):
+    pyramid = crmlib.customer_pyramid(customers)
+    losers = pyramid[pyramid["profit"] <= 0]
+    assert (losers["tier"] == "重铅").all()
+    summary = crmlib.pyramid_summary(pyramid)
+    assert summary.loc["铂金", "value_share"] > 0.5 and summary.loc["重铅", "value_share"] < 0
+
+
+def test_demanding_customers_complain_and_pay_late(customers):
+    late = customers["avg_delay_days"] > 30
+    assert late.sum() >= 5
+    assert customers.loc[late, "credit_score"].mean() < customers.loc[~late, "credit_score"].mean() - 10
+
+
+# ---------------------------------------------------------------- bank_customers
+
+def test_bank_tiers_follow_the_asset_thresholds(bank):
+    expected = pd.cut(bank["assets"], [-np.inf, 5, 50, 200, np.inf], right=False,
+                      labels=["普通客户", "金卡客户", "白金客户", "钻石客户"]).astype(str)
+    assert (expected == bank["tier"]).all()
+    assert set(bank["tier"]) == {"普通客户", "金卡客户", "白金客户", "钻石客户"}
+
+
+def test_few_vip_customers_hold_most_assets_and_fees(bank):
+    vip = bank["tier"].isin(["白金客户", "钻石客户"])
+    assert vip.mean() < 0.06
+    assert bank.loc[vip, "assets"].sum() / bank["assets"].sum() > 0.4
+    assert bank.loc[vip, "fee_income"].sum() / bank["fee_income"].sum() > 0.4
+
+
+def test_ordinary_customers_wait_longest_and_complain_most(bank):
+    wait = bank.groupby("queue")["avg_wait_min"].mean()
+    assert wait["普通叫号"] > 2 * wait["优先叫号"] > 2 * wait["贵宾室"]
+    complaints = bank.groupby("tier")["queue_complaints"].mean()
+    assert complaints["普通客户"] > complaints["白金客户"] and complaints["普通客户"] > complaints["钻石客户"]
+
+
+# ---------------------------------------------------------------- shop RFM (used in the lesson)
+
+def test_shop_rfm_has_all_eight_segments():
+    scores = crmlib.rfm_scores(crmlib.rfm_table(crmlib.load_dataset("shop_transactions")))
+    assert set(scores["segment"]) == set(crmlib.RFM_SEGMENTS.values())
+    assert scores["segment"].value_counts().min() >= 5

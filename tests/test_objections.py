@@ -1,0 +1,80 @@
+"""crmlib.objections: the rule-based classifier, its evaluation and the choice of handling method."""
+import pandas as pd
+import pytest
+
+import crmlib
+from crmlib import objections as ob
+
+
+def test_rules_follow_priority_order_and_fall_back_to_unknown():
+    texts = pd.Series(["这么贵，质量靠得住吗？", "质量靠得住吗？", "今天天气不错"], index=[10, 11, 12])
+    assert ob.classify_objections(texts).to_dict() == {10: "价格异议", 11: "产品异议", 12: "未识别"}
+    # put 产品异议 first: the mixed sentence changes class
+    reordered = {"产品异议": ob.OBJECTION_KEYWORDS["产品异议"], "价格异议": ob.OBJECTION_KEYWORDS["价格异议"]}
+    assert ob.classify_objections(texts, keywords=reordered).tolist() == ["产品异议", "产品异议", "未识别"]
+
+
+def test_keywords_are_literal_not_regular_expressions():
+    assert ob.classify_objections(["价格(太)高"], keywords={"价格异议": ("(太)",)}).tolist() == ["价格异议"]
+    assert ob.classify_objections(["价格太高"], keywords={"价格异议": ("(太)",)}).tolist() == ["未识别"]
+
+
+def test_confusion_table_and_accuracy_by_hand():
+    actual = ["价格异议", "价格异议", "产品异议", "服务异议"]
+    predicted = ["价格异议", "产品异议", "产品异议", "未识别"]
+    table = ob.confusion_table(actual, predicted)
+    assert table.loc["价格异议", "价格异议"] == 1 and table.loc["价格异议", "产品异议"] == 1
+    assert table.loc["服务异议", "未识别"] == 1 and int(table.to_numpy().sum()) == 4
+    assert ob.classification_accuracy(actual, predicted) == 0.5
+
+
+@pytest.mark.parametrize("kind, nature, misinformed, expected", [
+    ("价格异议", "假异议", False, "忽视法"),
+    ("服务异议", "隐藏异议", False, "询问法"),
+    ("产品异议", "真异议", False, "补偿法"),
+    ("价格异议", "真异议", False, "“是的……如果”法"),
+    ("购买时间异议", "真异议", False, "太极法"),
+    ("需求异议", "假异议", True, "直接反驳法"),
+])
+def test_suggest_method(kind, nature, misinformed, expected):
+    assert ob.suggest_method(kind, nature, misinformed=misinformed) == expected
+    assert expected in ob.HANDLING_METHODS.index
+
+
+def test_method_success_rates_by_hand():
+    calls = pd.DataFrame({"method": ["询问法", "询问法", "忽视法", "忽视法"],
+                          "nature": ["隐藏异议", "隐藏异议", "假异议", "隐藏异议"],
+                          "closed": [True, True, False, True]})
+    rates = ob.method_success_rates(calls)
+    assert rates.loc["询问法", "隐藏异议"] == 1.0 and rates.loc["忽视法", "假异议"] == 0.0
+    assert pd.isna(rates.loc["询问法", "假异议"])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: ob.classify_objections(pd.DataFrame({"text": ["太贵"]})), "整张 DataFrame"),
+    (lambda: ob.classify_objections(["太贵", None]), "不是文字的值"),
+    (lambda: ob.classify_objections([]), "是空的"),
+    (lambda: ob.classify_objections(42), "收到的是 int"),
+    (lambda: ob.classify_objections(["太贵"], keywords=["贵"]), "keywords 应该是非空字典"),
+    (lambda: ob.classify_objections(["太贵"], keywords={"价格异议": "贵"}), "一组非空字符串"),
+    (lambda: ob.confusion_table(["a", "b"], ["a"]), "长度必须相同"),
+    (lambda: ob.suggest_method("价钱异议", "真异议"), "参数 objection_type 只能是"),
+    (lambda: ob.suggest_method("价格异议", "真的"), "参数 nature 只能是"),
+    (lambda: ob.method_success_rates(pd.DataFrame({"method": ["a"], "nature": ["b"], "closed": ["是"]})),
+     "列 'closed' 应该是 True/False"),
+])
+def test_bad_input_gets_a_chinese_error_naming_the_problem(call, message):
+    with pytest.raises(crmlib.CRMInputError, match=message):
+        call()
+
+
+def test_missing_column_is_a_key_error():
+    with pytest.raises(KeyError, match="找不到列 'closed'"):
+        ob.method_success_rates(pd.DataFrame({"method": ["a"], "nature": ["b"]}))
+
+
+def test_inputs_are_not_mutated():
+    texts = pd.Series(["太贵了。", "售后跟得上吗？"])
+    before = texts.copy()
+    ob.classify_objections(texts)
+    pd.testing.assert_series_equal(texts, before)
