@@ -30,8 +30,9 @@ setup: $(STAMP)
 sandbox:
 	@scripts/install-sandbox-deps.sh
 
+# nbgrader's formgrader runs the `alembic` script by name: the venv's bin folder goes first on PATH.
 lab: setup
-	$(BIN)/jupyter lab $(NO_BROWSER) $(AS_ROOT) --port=$(PORT) --ServerApp.port_retries=0 \
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab $(NO_BROWSER) $(AS_ROOT) --port=$(PORT) --ServerApp.port_retries=0 \
 		--ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/chapters/00_getting_started.ipynb
 

@@ -7,8 +7,16 @@ import os
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
-c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.root = COURSE_ROOT
 c.CourseDirectory.course_id = "crm"
+
+# The exchange (release → fetch → submit → collect; JupyterLab's Assignment List). On one
+# machine it is the git-ignored folder exchange/ of the course, where the one user who
+# submits is never named like the student id, so owners are not checked. On JupyterHub the
+# instructor names the shared folder in CRM_EXCHANGE and the usual owner check stays on.
+c.Exchange.root = os.environ.get("CRM_EXCHANGE") or os.path.join(COURSE_ROOT, "exchange")
+c.ExchangeCollect.check_owner = bool(os.environ.get("CRM_EXCHANGE"))
 
 # A runaway answer cell is stopped after this many seconds; the notebook goes on.
 c.Execute.timeout = 60

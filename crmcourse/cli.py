@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from .course import chapters, find_repo
-from .release import release
+from .release import publish, release, release_feedback
 
 
 def course_dir(args) -> Path:
@@ -28,12 +28,18 @@ def _chapter(course: Path, name: str) -> str:
 
 def cmd_release(args) -> None:
     if getattr(args, "course", None):
-        for path in release(course_dir(args), args.chapters or None):
+        course = course_dir(args)
+        for path in release(course, args.chapters or None):
             print(f"已生成 {path}")
-        return
-    repo = find_repo()
-    for path in release(repo / "assignments", args.chapters or None, chapters_dir=repo / "chapters"):
-        print(f"已生成 {path.relative_to(repo)}")
+    else:
+        repo = find_repo()
+        course = repo / "assignments"
+        for path in release(course, args.chapters or None, chapters_dir=repo / "chapters"):
+            print(f"已生成 {path.relative_to(repo)}")
+    if args.exchange:
+        for name in args.chapters or chapters(course):
+            publish(course, name)
+            print(f"已发布到 exchange：{name}（学生在 Assignment List 里获取）")
 
 
 def cmd_collect(args) -> None:
@@ -79,6 +85,9 @@ def cmd_feedback(args) -> None:
     chapter = _chapter(course, args.chapter)
     pages = generate(course, chapter, args.student or None)
     print(f"已生成 {len(pages)} 份反馈（不含隐藏测试）：{course / 'feedback'}/<学号>/{chapter}/")
+    if args.exchange:
+        release_feedback(course, chapter)
+        print("已把反馈放进 exchange：学生在 Assignment List 里点 Fetch Feedback 取回")
 
 
 def cmd_export(args) -> None:
@@ -111,22 +120,29 @@ NO_SANDBOX_HELP = "不用评分沙箱运行学生代码（代码将以你的权�
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crmcourse", description="客户关系管理课程的教师工具")
-    parser.add_argument("--course", help="nbgrader 课程目录（默认：仓库里的 assignments/）")
+    # --course may stand before or after the command: `crmcourse --course D collect ...` or
+    # `crmcourse collect ... --course D`.
+    course_option = argparse.ArgumentParser(add_help=False)
+    course_option.add_argument("--course", default=argparse.SUPPRESS,
+                               help="nbgrader 课程目录（默认：仓库里的 assignments/）")
+    parser = argparse.ArgumentParser(prog="crmcourse", description="客户关系管理课程的教师工具",
+                                     parents=[course_option])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("release", help="用 nbgrader 生成学生版章节（默认全部），并刷新 chapters/")
+    p = sub.add_parser("release", parents=[course_option], help="用 nbgrader 生成学生版章节（默认全部），并刷新 chapters/")
     p.add_argument("chapters", nargs="*", help="章节名，例如 00_getting_started")
+    p.add_argument("--exchange", action="store_true",
+                   help="同时发布到 nbgrader 的 exchange（学生在 JupyterLab 的 Assignment List 里获取）")
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("collect", help="收取作业到 submitted/<学号>/<章节>/")
+    p = sub.add_parser("collect", parents=[course_option], help="收取作业到 submitted/<学号>/<章节>/")
     p.add_argument("chapter", help="章节名")
     p.add_argument("--from", dest="source", metavar="FOLDER",
                    help="从文件夹收取（FOLDER/<学号>.ipynb 或 FOLDER/<学号>/*.ipynb）；不给则用 nbgrader 的 exchange")
     p.add_argument("--update", action="store_true", help="exchange 模式：有新提交时覆盖")
     p.set_defaults(func=cmd_collect)
 
-    p = sub.add_parser("autograde", help="并行自动评分（进度条、每人一行结果）")
+    p = sub.add_parser("autograde", parents=[course_option], help="并行自动评分（进度条、每人一行结果）")
     p.add_argument("chapter", help="章节名")
     p.add_argument("--jobs", "-j", type=int, default=2, help="并行的评分进程数（默认 2）")
     p.add_argument("--student", action="append", help="只批改这位学生（可重复）")
@@ -137,12 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX_HELP)
     p.set_defaults(func=cmd_autograde)
 
-    p = sub.add_parser("feedback", help="生成反馈 HTML（不含隐藏测试）")
+    p = sub.add_parser("feedback", parents=[course_option], help="生成反馈 HTML（不含隐藏测试）")
     p.add_argument("chapter", help="章节名")
     p.add_argument("--student", action="append", help="只为这位学生生成")
+    p.add_argument("--exchange", action="store_true", help="同时把反馈放进 exchange，学生自己取回")
     p.set_defaults(func=cmd_feedback)
 
-    p = sub.add_parser("export", help="导出成绩 CSV：学生、章节、得分、满分、每个评分单元格一列")
+    p = sub.add_parser("export", parents=[course_option], help="导出成绩 CSV：学生、章节、得分、满分、每个评分单元格一列")
     p.add_argument("--output", "-o", default="grades.csv", help="输出文件（默认 grades.csv）")
     p.add_argument("--chapter", action="append", help="只导出这一章（可重复）")
     p.set_defaults(func=cmd_export)

@@ -43,3 +43,13 @@ def release(course_dir: Path, names: list[str] | None = None, chapters_dir: Path
         else:
             written.append(released)
     return written
+
+
+def publish(course_dir: Path, name: str) -> None:
+    """Put a released chapter into nbgrader's exchange (JupyterLab's Assignment List)."""
+    nbgrader(Path(course_dir), "release_assignment", name, "--force")
+
+
+def release_feedback(course_dir: Path, name: str) -> None:
+    """Put the generated feedback of a chapter into the exchange, for students to fetch."""
+    nbgrader(Path(course_dir), "release_feedback", name)

@@ -13,7 +13,10 @@ chromium with Playwright and
      with a real glyph (not the "missing glyph" box), the figures are non-blank images and no
      matplotlib "Glyph ... missing from font" warning appears;
   4. moves a widget slider and waits for the widget's output to change;
-  5. opens nbgrader's Formgrader and Assignment List and checks that they load.
+  5. opens nbgrader's Formgrader and Assignment List and checks that they load: the formgrader lists
+     the course's chapters, the Assignment List shows chapter 00, released beforehand into a
+     temporary exchange with `crmcourse release --exchange`;
+  6. checks that the server logged no uncaught exception (a formgrader API error, say).
 Screenshots of every step go to test-artifacts/browser/ (git-ignored).
 
 The server gets a fresh, temporary JupyterLab user-settings and workspaces directory (a real first
@@ -29,9 +32,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
-import warnings
 from pathlib import Path
 
 import pytest
@@ -101,8 +104,9 @@ def _alive(pid: int) -> bool:
 class LabServer:
     """`make lab` on a free port, in its own process group; stop() ends it and every kernel."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, exchange: Path):
         self.home = home
+        self.exchange = exchange
         self.proc: subprocess.Popen | None = None
         self.watchdog: subprocess.Popen | None = None
         self.url = ""
@@ -121,6 +125,7 @@ class LabServer:
             JUPYTERLAB_SETTINGS_DIR=str(settings),
             JUPYTERLAB_WORKSPACES_DIR=str(self.home / "workspaces"),
             JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
+            CRM_EXCHANGE=str(self.exchange),
         )
         for attempt in range(3):
             port = _free_port()
@@ -226,12 +231,25 @@ def _widget_chapter() -> str | None:
     return None
 
 
+def _exchange_with_first_chapter(tmp_path_factory) -> Path:
+    """A temporary exchange into which an instructor has released chapter 00 (nothing in the repository)."""
+    root = tmp_path_factory.mktemp("classroom")
+    name = Path(FIRST_CHAPTER).stem
+    shutil.copytree(REPO / "assignments" / "source" / name, root / "course" / "source" / name)
+    shutil.copy(REPO / "assignments" / "nbgrader_config.py", root / "course")
+    env = dict(os.environ, CRM_EXCHANGE=str(root / "exchange"),
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    subprocess.run([sys.executable, "-m", "crmcourse.cli", "release", name, "--exchange",
+                    "--course", str(root / "course")], env=env, check=True, capture_output=True)
+    return root / "exchange"
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
     ARTIFACTS.mkdir(parents=True)
-    server = LabServer(tmp_path_factory.mktemp("jupyterlab"))
+    server = LabServer(tmp_path_factory.mktemp("jupyterlab"), _exchange_with_first_chapter(tmp_path_factory))
     try:
         server.start()
         yield server
@@ -584,12 +602,15 @@ def test_formgrader_loads(lab, page):
     menu(page, "Nbgrader", "Formgrader")
     frame = page.frame_locator('iframe[src*="formgrader"]')
     try:
-        frame.locator("#main-table tr", has_text="00_getting_started").first.wait_for()
+        frame.locator("#main-table tr", has_text=Path(FIRST_CHAPTER).stem).first.wait_for()
     finally:
         shot(page, "08_formgrader")
+    rows = frame.locator("#main-table tr").all_inner_texts()
+    for chapter in sorted(p.name for p in (REPO / "assignments" / "source").iterdir() if p.is_dir()):
+        assert any(chapter in row for row in rows), f"formgrader does not list {chapter}"
     assert not page.locator(".jp-Dialog").count()
-    for text in frame.locator(".alert-warning:visible").all_inner_texts():
-        warnings.warn(f"Formgrader shows a warning (see 08_formgrader.png): {' '.join(text.split())}")
+    alerts = [" ".join(t.split()) for t in frame.locator(".alert-warning:visible, .alert-danger:visible").all_inner_texts()]
+    assert not alerts, f"the formgrader shows warnings (see 08_formgrader.png): {alerts}"
 
 
 def test_assignment_list_loads(lab, page):
@@ -601,17 +622,20 @@ def test_assignment_list_loads(lab, page):
             """() => ['released', 'fetched', 'submitted'].every(k => {
                 const loading = document.getElementById(k + '_assignments_list_loading');
                 return loading && loading.offsetParent === null; })""")
+        panel.locator("#released_assignments_list", has_text=Path(FIRST_CHAPTER).stem).wait_for()
         page.wait_for_timeout(500)
     finally:
         shot(page, "09_assignment_list")
     assert not page.locator(".jp-Dialog").count()
     errors = panel.locator('[id$="_assignments_list_error"]:visible').all_inner_texts()
-    # Without an exchange directory nbgrader's list can only say so; any other error fails.
-    other = [e for e in errors if "exchange directory does not exist" not in " ".join(e.split())]
-    assert not other, f"the assignment list shows errors: {other}"
-    if errors:
-        warnings.warn("Assignment List: nbgrader's exchange directory is not set up, "
-                      "so the list can only show that message (see 09_assignment_list.png)")
+    assert not errors, f"the assignment list shows errors: {errors}"
+
+
+def test_server_logged_no_uncaught_exception(lab, page):
+    """A failing server handler (formgrader API, exchange) shows in the log, even when the page hides it."""
+    log = lab.log_path.read_text(errors="replace")
+    failures = [line for line in log.splitlines() if "Uncaught exception" in line or re.search(r"\] 500 ", line)]
+    assert not failures, "the server logged errors (see test-artifacts/browser/jupyterlab.log):\n" + "\n".join(failures)
 
 
 def test_nothing_was_written_into_the_repository(lab, page):
