@@ -232,7 +232,10 @@ class _Worker:
                                      env=box.env(worker_env()) if box is not None else worker_env(),
                                      text=True, start_new_session=True)
         # Options a sandbox adds for this worker's nbgrader (its own socket folder, kernel name).
-        self.nbgrader_args = box.nbgrader_args() if box is not None else []
+        # Without a sandbox object the caller chose to grade unsandboxed (the command line never does).
+        from .sandbox import NoSandbox
+
+        self.nbgrader_args = (box if box is not None else NoSandbox()).nbgrader_args()
         os.close(write_fd)
         self.fd = read_fd
         os.set_blocking(read_fd, False)
@@ -308,7 +311,8 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
     ``tamper_guard`` (True/False, or a dict student -> True/False) overrides the
     configuration's ``SafeExecute.tamper_guard`` (tests switch it off to test hidden tests alone).
     ``box`` is an optional grading sandbox (crmcourse.sandbox): each worker process gets
-    ``box.env(...)`` as its environment and ``box.nbgrader_args()`` as extra nbgrader options.
+    ``box.env(...)`` as its environment and ``box.nbgrader_args()`` as extra nbgrader options;
+    without one, student code runs unsandboxed (``crmcourse autograde`` always passes one).
     """
     from tqdm import tqdm
 

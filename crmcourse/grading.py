@@ -14,6 +14,11 @@ That is only right if the cell really ran in an untampered kernel, so:
   sys hooks and the comparison helpers of math / numpy / pandas. If an answer cell changed
   any of them, every graded test cell that ran afterwards gets an error output (→ 0).
 
+* it refuses to run student code outside the grading sandbox (crmcourse/sandbox.py):
+  ``nbgrader autograde`` run by hand, or the formgrader's Autograde button, would run it
+  with the instructor's rights, next to the teacher versions and the gradebook. An
+  instructor who trusts every submission sets ``SafeExecute.allow_unsandboxed``.
+
 The probe runs as ``user_expressions`` of an empty, silent execute request: it bypasses
 the input and AST transformers, and the fingerprint is kept here, outside the kernel.
 """
@@ -30,6 +35,17 @@ NOT_RUN = "NotExecutedError"
 KERNEL_DIED = "DeadKernelError"
 TIMED_OUT = "CellTimeoutError"
 TAMPERED = "GradingTamperedError"
+
+UNSANDBOXED = (
+    "评分被拒绝：这次评分没有使用评分沙箱，学生代码会以你的权限运行，能读到教师版答案、"
+    "gradebook.db 里的隐藏测试和其他学生的作业。请用 `crmcourse autograde 章节` 评分（在沙箱里运行，"
+    "见 README 的“评分沙箱”）。只有确认所有提交都可信时，才加上 --SafeExecute.allow_unsandboxed=True"
+    "（或在 nbgrader_config.py 里写 c.SafeExecute.allow_unsandboxed = True）。")
+
+
+class UnsandboxedGradingError(RuntimeError):
+    """Student code was about to run outside the grading sandbox without the instructor's consent."""
+
 
 MESSAGES = {
     NOT_RUN: "这个测试单元格没有运行，按 0 分计。",
@@ -92,8 +108,14 @@ class SafeExecute(Execute):
     """nbgrader's Execute, plus: unexecuted graded cells and graded cells run after tampering get 0."""
 
     tamper_guard = Bool(True, help="Fingerprint the kernel after each cell and zero later tests if it changed.").tag(config=True)
+    allow_unsandboxed = Bool(False, help="Run student code without the grading sandbox (trusted submissions only).").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
+        from .sandbox import KERNEL_NAME
+
+        if self.kernel_name != KERNEL_NAME and not self.allow_unsandboxed:
+            self.log.error(UNSANDBOXED)
+            raise UnsandboxedGradingError(UNSANDBOXED)
         self._ran: set[int] = set()
         self._baseline = None
         self._tampered_at: int | None = None

@@ -54,7 +54,7 @@ def graded(request, tmp_path_factory):
         folder = course / "submitted" / student / name
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{name}.ipynb")
-    nbgrader(course, "autograde", name, "--create")
+    nbgrader(course, "autograde", name, "--create", "--SafeExecute.allow_unsandboxed=True")
     nbgrader(course, "generate_feedback", name)
 
     # points of the test cell right after the first answer
@@ -92,3 +92,21 @@ def test_feedback_never_shows_hidden_tests(graded, student):
     assert leaked == [], f"hidden test lines in {student}'s feedback: {leaked[:3]}"
     if student == "blank":
         assert "没有通过全部测试" in text  # the short hint replaces the hidden tests' traceback
+
+
+def test_plain_nbgrader_refuses_to_run_student_code_unsandboxed(tmp_path):
+    """`nbgrader autograde` by hand (or the formgrader's button) would run student code with the
+    instructor's rights: the course's SafeExecute refuses, in Chinese, and grades nothing."""
+    name = CHAPTER_NAMES[0]
+    shutil.copytree(COURSE / "source" / name, tmp_path / "source" / name)
+    shutil.copy(COURSE / "nbgrader_config.py", tmp_path)
+    nbgrader(tmp_path, "generate_assignment", name, "--force")
+    folder = tmp_path / "submitted" / "eve" / name
+    folder.mkdir(parents=True)
+    shutil.copy(COURSE / "source" / name / f"{name}.ipynb", folder)
+    refused = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", name, "--create",
+                              f"--CourseDirectory.root={tmp_path}"],
+                             cwd=tmp_path, env=tool_env(), capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "评分被拒绝" in refused.stdout + refused.stderr and "crmcourse autograde" in refused.stdout + refused.stderr
+    assert not (tmp_path / "autograded" / "eve" / name / f"{name}.ipynb").exists()
