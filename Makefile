@@ -37,7 +37,7 @@ lab: setup
 		--LabApp.default_url=/lab/tree/chapters/00_getting_started.ipynb
 
 test: setup sandbox
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=10
 
 # The course in a real headless browser (tests/browser/): installs chromium, a CJK font and
 # Playwright when missing, then starts JupyterLab with `make lab` on a free port. Screenshots

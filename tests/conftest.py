@@ -54,3 +54,8 @@ def once_per_worker(build):
             _BUILT[key] = build(*args, **kwargs)
         return _BUILT[key]
     return cached
+
+
+def pytest_configure(config):
+    # Known even when pytest-xdist is switched off (-p no:xdist), so no unknown-mark warning.
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one pytest-xdist worker")

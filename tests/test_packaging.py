@@ -87,3 +87,23 @@ def test_non_editable_install_loads_data_from_any_directory(wheel, tmp_path):
     assert location.startswith(str(target))
     import crmlib
     assert sizes == f"{len(crmlib.load_dataset('shop_transactions'))} {len(crmlib.describe_dataset('shop_customers'))}"
+
+
+def test_xdist_groups_keep_a_chapter_on_one_worker(tmp_path):
+    """`make test` relies on --dist loadgroup: a chapter's graded class (a module fixture whose
+    params carry xdist_group marks) is built once, on one worker. Some pytest / pytest-xdist
+    combinations silently ignore the groups; this catches it."""
+    (tmp_path / "test_groups.py").write_text(
+        "import os, pytest\n"
+        "@pytest.fixture(scope='module', params=[pytest.param(c, marks=pytest.mark.xdist_group(c))"
+        " for c in ('a', 'b')])\n"
+        "def chapter(request):\n"
+        "    return request.param\n"
+        "@pytest.mark.parametrize('i', range(4))\n"
+        "def test_worker(chapter, i):\n"
+        "    with open(f'{chapter}-{os.environ[\"PYTEST_XDIST_WORKER\"]}', 'a') as f:\n"
+        "        f.write('x')\n")
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider",
+                    "test_groups.py"], cwd=tmp_path, check=True, capture_output=True)
+    workers = sorted(p.name for p in tmp_path.iterdir() if "-gw" in p.name)
+    assert [w.split("-")[0] for w in workers] == ["a", "b"], f"a group was split across workers: {workers}"
