@@ -1,6 +1,9 @@
 """Running notebooks the way a student's kernel does, and reading nbgrader cell roles."""
 from __future__ import annotations
 
+import time
+import warnings
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -12,8 +15,25 @@ def execute(path: Path, *, allow_errors: bool, cwd: Path | None = None, timeout:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
                             resources={"metadata": {"path": str(cwd or path.parent)}})
+    started = time.monotonic()
     client.execute()
+    total = time.monotonic() - started
+    if total > 60:  # a chapter runs in seconds: name where a slow run spent its time
+        warnings.warn(f"{path.name} took {total:.0f} s; slowest cells: {slowest_cells(nb)}")
     return nb
+
+
+def slowest_cells(nb, n: int = 3) -> list[tuple[int, float]]:
+    """(cell index, seconds) of the slowest cells, from the timings nbclient records."""
+    timed = []
+    for index, cell in enumerate(nb.cells):
+        execution = cell.get("metadata", {}).get("execution", {})
+        start, end = execution.get("iopub.execute_input"), execution.get("shell.execute_reply")
+        if start and end:
+            seconds = (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                       - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+            timed.append((index, round(seconds, 1)))
+    return sorted(timed, key=lambda t: -t[1])[:n]
 
 
 def role(cell) -> str:
