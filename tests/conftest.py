@@ -20,6 +20,15 @@ def chapter_names() -> list[str]:
     return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
+def new_course(folder: Path, chapter: str) -> Path:
+    """A temporary nbgrader course: ``chapter``'s teacher version and the course's configuration."""
+    import shutil
+
+    shutil.copytree(COURSE / "source" / chapter, folder / "source" / chapter)
+    shutil.copy(COURSE / "nbgrader_config.py", folder)
+    return folder
+
+
 def tool_env() -> dict:
     """Environment for nbgrader/jupyter subprocesses: the venv's scripts first on PATH."""
     env = dict(os.environ)

@@ -15,7 +15,6 @@ must give the same result as with datetime values.
 from __future__ import annotations
 
 import copy
-import inspect
 import math
 import re
 from contextlib import contextmanager

@@ -21,11 +21,10 @@ from crmcourse.check import check
 from crmcourse.cli import build_parser, main
 from crmcourse.collect import collect_folder
 from crmcourse.course import chapters
-from crmcourse.export import export
 from crmcourse.feedback import hidden_lines, leaked_lines
 from crmcourse.grading import SafeExecute
 from crmcourse.release import release
-from conftest import once_per_worker
+from conftest import new_course, once_per_worker
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTERS = chapters(REPO / "assignments")
@@ -134,10 +133,7 @@ def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
 @once_per_worker
 def klass(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("crmcourse")
-    course = tmp / "course"
-    (course / "source").mkdir(parents=True)
-    shutil.copytree(REPO / "assignments" / "source" / CHAPTER, course / "source" / CHAPTER)
-    shutil.copyfile(REPO / "assignments" / "nbgrader_config.py", course / "nbgrader_config.py")
+    course = new_course(tmp / "course", CHAPTER)
     release(course, [CHAPTER])
     source = N.read(N.source_notebook(course, CHAPTER))
     student = N.read(N.release_notebook(course, CHAPTER))

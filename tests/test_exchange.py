@@ -15,11 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import COURSE, REPO, chapter_names, tool_env
+from conftest import COURSE, REPO, chapter_names, new_course, tool_env
 from crmcourse.feedback import hidden_lines, leaked_lines
 from crmcourse.notebooks import read, source_notebook
 
@@ -47,9 +46,7 @@ def as_student(home: Path, course: Path, student: str, *args: str) -> subprocess
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
     root = tmp_path_factory.mktemp("exchange-class")
-    course = root / "course"
-    shutil.copytree(COURSE / "source" / CHAPTER, course / "source" / CHAPTER)
-    shutil.copy(COURSE / "nbgrader_config.py", course)
+    course = new_course(root / "course", CHAPTER)
     released = crmcourse(course, "release", CHAPTER, "--exchange")
 
     homes = {name: root / name for name in ("alice", "bob")}

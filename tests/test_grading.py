@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import COURSE, chapter_names, tool_env, once_per_worker
+from conftest import COURSE, chapter_names, new_course, tool_env, once_per_worker
 from notebook_tools import role
 
 CHAPTER_NAMES = chapter_names()
@@ -39,9 +39,7 @@ def hidden_lines(source_nb) -> list[str]:
 def graded(request, tmp_path_factory):
     """A course with three students (full solution, blank, first exercise only), autograded with feedback."""
     name = request.param
-    course = tmp_path_factory.mktemp(f"grading-{name}")
-    shutil.copytree(COURSE / "source" / name, course / "source" / name)
-    shutil.copy(COURSE / "nbgrader_config.py", course)
+    course = new_course(tmp_path_factory.mktemp(f"grading-{name}"), name)
     nbgrader(course, "generate_assignment", name, "--force")
     source = nbformat.read(course / "source" / name / f"{name}.ipynb", as_version=4)
     release = nbformat.read(course / "release" / name / f"{name}.ipynb", as_version=4)
@@ -98,8 +96,7 @@ def test_plain_nbgrader_refuses_to_run_student_code_unsandboxed(tmp_path):
     """`nbgrader autograde` by hand (or the formgrader's button) would run student code with the
     instructor's rights: the course's SafeExecute refuses, in Chinese, and grades nothing."""
     name = CHAPTER_NAMES[0]
-    shutil.copytree(COURSE / "source" / name, tmp_path / "source" / name)
-    shutil.copy(COURSE / "nbgrader_config.py", tmp_path)
+    new_course(tmp_path, name)
     nbgrader(tmp_path, "generate_assignment", name, "--force")
     folder = tmp_path / "submitted" / "eve" / name
     folder.mkdir(parents=True)

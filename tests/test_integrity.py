@@ -21,7 +21,6 @@ submission). A few submissions per chapter hold all the cheats, to keep the run 
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -33,7 +32,7 @@ from crmcourse.autograde import autograde
 from crmcourse.course import chapters
 from crmcourse.feedback import generate, hidden_lines, leaked_lines
 from crmcourse.release import release
-from conftest import once_per_worker
+from conftest import new_course, once_per_worker
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTERS = chapters(REPO / "assignments")
@@ -41,11 +40,7 @@ TIMEOUT = 60
 
 
 def _course(tmp: Path, chapter: str) -> Path:
-    course = tmp / "course"
-    (course / "source").mkdir(parents=True)
-    shutil.copytree(REPO / "assignments" / "source" / chapter, course / "source" / chapter)
-    shutil.copyfile(REPO / "assignments" / "nbgrader_config.py", course / "nbgrader_config.py")
-    return course
+    return new_course(tmp / "course", chapter)
 
 
 def _submit(course: Path, chapter: str, student: str, nb) -> None:

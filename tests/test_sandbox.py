@@ -25,7 +25,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import COURSE, REPO, tool_env
+from conftest import COURSE, REPO, new_course, tool_env
 from crmcourse import sandbox
 
 CHAPTER = "00_getting_started"
@@ -220,9 +220,7 @@ def graded(tmp_path_factory):
     assert sandbox.check() is None, sandbox.check()
     base = tmp_path_factory.mktemp("sandbox")
     boxed, plain = base / "boxed", base / "plain"
-    boxed.mkdir()
-    shutil.copytree(COURSE / "source" / CHAPTER, boxed / "source" / CHAPTER)
-    shutil.copy(COURSE / "nbgrader_config.py", boxed)
+    new_course(boxed, CHAPTER)
     result = nbgrader(boxed, "generate_assignment", CHAPTER, "--force")
     assert result.returncode == 0, result.stderr
     shutil.copytree(boxed, plain)
@@ -327,9 +325,7 @@ def test_grading_refuses_without_bubblewrap(monkeypatch):
 def test_crmcourse_refuses_to_grade_without_bubblewrap(tmp_path, monkeypatch, command):
     from crmcourse import cli
 
-    course = tmp_path / "course"
-    shutil.copytree(COURSE / "source" / CHAPTER, course / "source" / CHAPTER)
-    shutil.copy(COURSE / "nbgrader_config.py", course)
+    course = new_course(tmp_path / "course", CHAPTER)
     (course / "submitted" / "someone" / CHAPTER).mkdir(parents=True)
     shutil.copy(COURSE / "source" / CHAPTER / f"{CHAPTER}.ipynb", course / "submitted" / "someone" / CHAPTER)
     monkeypatch.setenv("CRM_SANDBOX_BWRAP", "/nonexistent/bwrap")
