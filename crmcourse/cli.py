@@ -116,6 +116,19 @@ def cmd_check(args) -> int:
         return check(Path(args.notebook), timeout=args.timeout, box=box)
 
 
+def cmd_pack(args) -> None:
+    from .pack import pack
+
+    try:
+        packed = pack(args.output, args.chapters or None)
+    except (ValueError, OSError, RuntimeError) as exc:
+        raise SystemExit(str(exc))
+    for name in packed.refreshed:
+        print(f"已重新发布 {name}（学生版比教师版旧）")
+    print(f"已生成学生版 {packed.path}（{packed.size / 1e6:.1f} MB，{len(packed.chapters)} 章）：")
+    print("  含各章学生版、crmlib 与案例数据、make lab / start.sh；不含参考答案、隐藏测试和 assignments/")
+
+
 NO_SANDBOX_HELP = "不用评分沙箱运行学生代码（代码将以你的权限运行；只在所有提交都可信时使用）"
 
 
@@ -177,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=120, help="每个单元格最多运行的秒数")
     p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX_HELP)
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("pack", help="打包学生版 zip：学生版章节、crmlib 与数据、make lab；不含答案和隐藏测试")
+    p.add_argument("chapters", nargs="*", help="章节名（默认全部）")
+    p.add_argument("--output", "-o", default=None,
+                   help="输出的 zip 文件或文件夹（默认 dist/crm-course-student-<日期>.zip，不进 git）")
+    p.set_defaults(func=cmd_pack)
     return parser
 
 
