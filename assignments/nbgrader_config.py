@@ -34,16 +34,25 @@ c.GenerateFeedback.preprocessors = [
     GetGrades, HideHiddenTestOutputs, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
 ]
 
-# Grade cells count only if they really ran in an untampered kernel (crmcourse/grading.py):
-# a test cell that never ran (kernel killed, runaway code, skipped) or that ran after an
-# answer cell patched builtins, comparison helpers or IPython itself gets 0 points.
+# The grade is decided outside the student's kernel (crmcourse/judge.py): before the kernel
+# starts, the hidden tests are stripped from every graded test cell (StripHiddenTests, after
+# nbgrader's OverwriteCells has restored the teacher's cells), so neither the kernel nor the
+# notebook file in its folder holds them. After each test cell the kernel exports the answers
+# as data, and SafeExecute runs the hidden tests on them in the grading process. A test cell
+# also scores 0 if it never ran (kernel killed, runaway code, skipped) or ran after an answer
+# cell patched builtins, comparison helpers or IPython itself (a second line of defence).
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
+    OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
 )
 
 from crmcourse.grading import SafeExecute  # noqa: E402
+from crmcourse.judge import StripHiddenTests  # noqa: E402
 
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, StripHiddenTests, CheckCellMetadata,
+]
 c.Autograde.autograde_preprocessors = [
     SafeExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,

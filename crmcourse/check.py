@@ -1,9 +1,11 @@
 """``crmcourse check chapters/NN_name.ipynb``: a learner grades their own notebook.
 
-The learner's notebook is run top to bottom with each exercise's test cell taken from the
-teacher version, split in two: the visible self-check (its Chinese hint is shown when it
-fails) and the hidden tests (only "passed" / "not passed" is shown: never their code,
-their values or their traceback). Nothing is written next to the learner's notebook.
+The learner's notebook is run top to bottom with each exercise's test cell replaced by the
+teacher version's visible self-check (its Chinese hint is shown when it fails). The hidden
+tests never enter the kernel: as in autograding, the answers are exported as data after
+each self-check and the judge (crmcourse/judge.py) runs the hidden tests on them in this
+process. Only "passed" / "not passed" and a Chinese reason are shown: never the hidden
+tests' code, values or traceback. Nothing is written next to the learner's notebook.
 """
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ import nbformat
 
 from . import notebooks as N
 from .course import find_repo
+from .judge import ExportAnswers, answer_names, split_hidden, verdict
 
 VISIBLE = "crmcourse-visible"
-HIDDEN = "crmcourse-hidden"
 
 
 def _source_for(notebook: Path) -> Path:
@@ -34,18 +36,16 @@ def _source_for(notebook: Path) -> Path:
 
 
 def build_check_notebook(learner_nb, source_nb):
-    """The learner's notebook with each test cell replaced by the teacher's, split visible | hidden."""
+    """The learner's notebook with each test cell replaced by the teacher's visible self-check."""
     tests = {N.meta(c)["grade_id"]: c for c in source_nb.cells if N.is_test_cell(c)}
     nb = copy.deepcopy(learner_nb)
     cells = []
     for cell in nb.cells:
         gid = N.meta(cell).get("grade_id")
         if gid in tests and cell.cell_type == "code":
-            visible, hidden = N.split_tests(tests[gid].source)
-            for role, text in ((VISIBLE, visible), (HIDDEN, hidden)):
-                new = nbformat.v4.new_code_cell(text)
-                new.metadata["crmcourse"] = {"role": role, "grade_id": gid}
-                cells.append(new)
+            new = nbformat.v4.new_code_cell(split_hidden(tests[gid].source)[0])
+            new.metadata["crmcourse"] = {"role": VISIBLE, "grade_id": gid}
+            cells.append(new)
         else:
             if cell.cell_type == "code":
                 cell.outputs = []
@@ -55,23 +55,37 @@ def build_check_notebook(learner_nb, source_nb):
     return nb
 
 
-def run(nb, workdir: Path, timeout: int, km=None):
+def hidden_by_test(source_nb) -> dict[str, str]:
+    """grade_id -> hidden tests, for every graded test cell of the teacher version."""
+    return {N.meta(c)["grade_id"]: split_hidden(c.source)[1] for c in source_nb.cells if N.is_test_cell(c)}
+
+
+def run(nb, workdir: Path, timeout: int, km=None, hidden: dict[str, str] | None = None) -> tuple[str, dict]:
     """Execute the check notebook (the one place the self-check starts a kernel).
 
     ``km``: a kernel manager from the grading sandbox (crmcourse.sandbox), or None.
+    Returns (why the run stopped early or "", grade_id -> answers exported after its self-check).
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, km=km,
-                            interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
+    class Client(ExportAnswers, NotebookClient):
+        pass
+
+    client = Client(nb, timeout=timeout, kernel_name="python3", allow_errors=True, km=km,
+                    interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
+    ids = {i: c.metadata["crmcourse"]["grade_id"] for i, c in enumerate(nb.cells) if "crmcourse" in c.metadata}
+    client.export_plan = {i: answer_names((hidden or {}).get(gid, "")) for i, gid in ids.items()
+                          if (hidden or {}).get(gid, "").strip()}
+    client.exported = {}
+    exported = lambda: {ids[i]: text for i, text in client.exported.items()}  # noqa: E731
     try:
         client.execute()
-        return ""
+        return "", exported()
     except DeadKernelError:
-        return "内核意外退出（代码里是否调用了 os._exit() 或用光了内存？），之后的练习没有运行。"
+        return "内核意外退出（代码里是否调用了 os._exit() 或用光了内存？），之后的练习没有运行。", exported()
     except CellTimeoutError:
-        return "有代码运行超时且无法中断，之后的练习没有运行。"
+        return "有代码运行超时且无法中断，之后的练习没有运行。", exported()
 
 
 def _error(cell):
@@ -79,6 +93,10 @@ def _error(cell):
         if out.get("output_type") == "error":
             return out
     return None
+
+
+def _stderr(cell) -> bool:
+    return any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in cell.get("outputs", []))
 
 
 def _hint(error) -> str:
@@ -94,8 +112,9 @@ def _hint(error) -> str:
     return f"运行出错：{ename}: {evalue[:300]}"
 
 
-def report(checked_nb, source_nb, stopped: str = "") -> tuple[list[dict], float, float]:
-    """Per-exercise results, score and maximum."""
+def report(checked_nb, source_nb, stopped: str = "", exported: dict | None = None) -> tuple[list[dict], float, float]:
+    """Per-exercise results, score and maximum (the judge runs the hidden tests here)."""
+    hidden = hidden_by_test(source_nb)
     exes = N.exercises(source_nb)
     answer_error = {}
     for cell in checked_nb.cells:
@@ -105,25 +124,28 @@ def report(checked_nb, source_nb, stopped: str = "") -> tuple[list[dict], float,
     for cell in checked_nb.cells:
         info = cell.metadata.get("crmcourse")
         if info:
-            parts.setdefault(info["grade_id"], {})[info["role"]] = cell
+            parts[info["grade_id"]] = cell
     rows, score = [], 0.0
     for i, ex in enumerate(exes, 1):
         got = parts.get(ex.test_id)
         row = {"n": i, "answer_id": ex.answer_id, "points": ex.points, "passed": False}
         if got is None:
             row["message"] = "找不到这一题的自检单元格（是否删掉了？）。请从 chapters/ 重新获取原始 notebook。"
-        elif got[VISIBLE].get("execution_count") is None and _error(got[VISIBLE]) is None:
+            rows.append(row)
+            continue
+        passed, reason = verdict(hidden.get(ex.test_id, ""), (exported or {}).get(ex.test_id))
+        if got.get("execution_count") is None and _error(got) is None:
             row["message"] = stopped or "这一题的自检没有运行。"
-        elif _error(got[VISIBLE]) is not None:
+        elif _error(got) is not None:
             err = answer_error.get(ex.answer_id)
             if err is not None and err.get("ename") == "NotImplementedError":
                 row["message"] = _hint(err)
             else:
-                row["message"] = "自检未通过：" + _hint(_error(got[VISIBLE]))
-        elif got[HIDDEN].source.strip() and (_error(got[HIDDEN]) is not None
-                                             or got[HIDDEN].get("execution_count") is None):
-            row["message"] = ("自检通过，但隐藏测试没有通过：请对照题目再核对一遍准确数值、类型、"
-                              "列名、排序和单位（隐藏测试的内容不会显示）。")
+                row["message"] = "自检未通过：" + _hint(_error(got))
+        elif _stderr(got):
+            row["message"] = "自检单元格向标准错误（stderr）输出了内容，按评分规则这一题记 0 分。"
+        elif not passed:
+            row["message"] = "自检通过，但" + reason
         else:
             row["passed"] = True
             row["message"] = "通过（含隐藏测试）"
@@ -142,12 +164,13 @@ def check(notebook: Path, timeout: int = 120, echo=print, box=None) -> int:
         raise SystemExit(f"{notebook.name} 无法读取（{type(exc).__name__}），文件可能已损坏。")
     source = N.read(_source_for(notebook))
     nb = build_check_notebook(learner, source)
+    hidden = hidden_by_test(source)
     echo(f"正在运行 {notebook.name}（从头到尾，可能需要一两分钟）……")
     if box is not None:  # sandboxed: an empty private working folder, a sandboxed kernel
-        stopped = run(nb, box.workdir(notebook.parent), timeout, km=box.kernel_manager())
+        stopped, exported = run(nb, box.workdir(notebook.parent), timeout, km=box.kernel_manager(), hidden=hidden)
     else:
-        stopped = run(nb, notebook.parent, timeout)
-    rows, score, total = report(nb, source, stopped)
+        stopped, exported = run(nb, notebook.parent, timeout, hidden=hidden)
+    rows, score, total = report(nb, source, stopped, exported)
     for row in rows:
         mark = "✓" if row["passed"] else "✗"
         echo(f"{mark} 练习 {row['n']}（{row['points']:g} 分）：{row['message']}")

@@ -78,16 +78,24 @@ def cmd_autograde(args) -> int:
     return 0
 
 
-def cmd_feedback(args) -> None:
-    from .feedback import generate
+def cmd_feedback(args) -> int:
+    from .feedback import FeedbackWithheld, generate
 
     course = course_dir(args)
     chapter = _chapter(course, args.chapter)
-    pages = generate(course, chapter, args.student or None)
+    withheld = None
+    try:
+        pages = generate(course, chapter, args.student or None)
+    except FeedbackWithheld as exc:  # the other students' pages are fine: report, release them, fail
+        pages, withheld = exc.pages, exc
     print(f"已生成 {len(pages)} 份反馈（不含隐藏测试）：{course / 'feedback'}/<学号>/{chapter}/")
     if args.exchange:
         release_feedback(course, chapter)
         print("已把反馈放进 exchange：学生在 Assignment List 里点 Fetch Feedback 取回")
+    if withheld is not None:
+        print(withheld)
+        return 1
+    return 0
 
 
 def cmd_export(args) -> None:

@@ -1,42 +1,53 @@
 """Feedback that never reveals hidden tests.
 
-nbgrader's ClearHiddenTests hides the source of hidden tests, but the output of a
-failing test cell still carries its traceback, which quotes the failing lines (and
-often the expected value). This preprocessor replaces every output of a cell that
-contains hidden tests with a short Chinese hint. It must run before ClearHiddenTests,
-which removes the markers it looks for.
+Since the judge (crmcourse/judge.py) the autograded notebook holds no hidden test at all:
+they are stripped before the kernel starts and run outside it. What a test cell's outputs
+can still hold is whatever the kernel printed while it ran (a tampered kernel prints what
+it likes) and long tracebacks. So every graded test cell's outputs are replaced by one
+short Chinese line that agrees with the score nbgrader recorded (``determine_grade``: an
+error *or any stderr output* is 0): the judge's reason, the visible self-check's hint, or
+that the exercise passed. ``generate`` then checks each page for hidden-test lines anyway.
 """
 from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
+from nbgrader.utils import determine_grade
 from traitlets import Bool
 
-HIDDEN_MARKER = "BEGIN HIDDEN TESTS"
+from .judge import JUDGE_ERROR, is_test_cell
 
 FAILED_HINT = ("这一题没有通过全部测试（包括看不到的隐藏测试）。"
                "请对照题目要求检查：变量名、类型、单位和计算口径都要与题目一致。")
 PASSED_HINT = "这一题的测试全部通过。"
+STDERR_HINT = "这一题的测试单元格向标准错误（stderr）输出了内容，按评分规则记 0 分。"
+MAX_HINT = 300
 
 
-def has_hidden_tests(cell) -> bool:
-    return cell.cell_type == "code" and HIDDEN_MARKER in cell.source
-
-
-def failed(cell) -> bool:
-    return any(output.get("output_type") == "error" for output in cell.get("outputs", []))
+def _reason(cell) -> str:
+    """The one line a student reads for a test cell that did not score."""
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    for out in errors:
+        if out.get("ename") == JUDGE_ERROR:
+            return f"{FAILED_HINT}{out.get('evalue', '')}"[:MAX_HINT * 2]
+    if errors:
+        evalue = " ".join(str(errors[0].get("evalue") or "").split())[:MAX_HINT]
+        return f"{FAILED_HINT}自检提示：{evalue}" if evalue else FAILED_HINT
+    return STDERR_HINT
 
 
 class HideHiddenTestOutputs(Preprocessor):
-    """Replace outputs of hidden-test cells with a hint (an error stays an error, without its lines)."""
+    """Replace the outputs of graded test cells with one line that matches their score."""
 
     # nbconvert preprocessors are disabled unless told otherwise; this one must always run.
     enabled = Bool(True).tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
-        if has_hidden_tests(cell):
-            if failed(cell):
-                cell.outputs = [new_output("error", ename="未通过", evalue=FAILED_HINT, traceback=[FAILED_HINT])]
-            else:
+        if is_test_cell(cell):
+            score, points = determine_grade(cell)
+            if score is not None and score >= points:
                 cell.outputs = [new_output("stream", name="stdout", text=PASSED_HINT + "\n")]
+            else:
+                text = _reason(cell)
+                cell.outputs = [new_output("error", ename="未通过", evalue=text, traceback=[text])]
         return cell, resources
 
 
@@ -75,6 +86,15 @@ def leaked_lines(feedback_html: str, lines: list[str]) -> list[str]:
     return [line for line in lines if "".join(line.split()) in flat]
 
 
+class FeedbackWithheld(RuntimeError):
+    """Some pages quoted hidden-test lines and were deleted; the others were generated."""
+
+    def __init__(self, pages, students):
+        self.pages, self.students = pages, students
+        super().__init__(f"这些学生的反馈含有隐藏测试的内容，已删除、没有发布：{', '.join(students)}；"
+                         f"其余 {len(pages)} 份反馈已生成。请在 Formgrader 里查看这几份作业。")
+
+
 def generate(course_dir, chapter: str, students: list[str] | None = None) -> list:
     """nbgrader generate_feedback for a chapter, then check no hidden-test line leaked."""
     from pathlib import Path
@@ -88,10 +108,13 @@ def generate(course_dir, chapter: str, students: list[str] | None = None) -> lis
         args.append(f"--student={students[0]}")
     nbgrader(course_dir, *args)
     secret = hidden_lines(source_notebook(course_dir, chapter))
-    pages = sorted((course_dir / "feedback").glob(f"*/{chapter}/*.html"))
-    for page in pages:
-        leaked = leaked_lines(page.read_text(encoding="utf-8"), secret)
-        if leaked:
-            page.unlink()
-            raise RuntimeError(f"{page} 含有隐藏测试的内容（已删除该文件）：{leaked[0]!r}")
+    pages, withheld = [], []
+    for page in sorted((course_dir / "feedback").glob(f"*/{chapter}/*.html")):
+        if leaked_lines(page.read_text(encoding="utf-8", errors="replace"), secret):
+            page.unlink()  # that student's page is withheld; everyone else's stays
+            withheld.append(page.parent.parent.name)
+        else:
+            pages.append(page)
+    if withheld:
+        raise FeedbackWithheld(pages, withheld)
     return pages

@@ -30,6 +30,8 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool
 
+from .judge import ExportAnswers, answer_names, apply_verdict, is_test_cell, split_hidden, verdict
+
 # Error names written into cells that are graded 0 by SafeExecute (crmcourse reads them back).
 NOT_RUN = "NotExecutedError"
 KERNEL_DIED = "DeadKernelError"
@@ -94,18 +96,27 @@ PROBE = ("(lambda b, s, sh: repr({"
          "}))(__import__('builtins'), __import__('sys'), get_ipython())")
 
 
-def is_graded_test(cell) -> bool:
-    m = cell.get("metadata", {}).get("nbgrader", {}) or {}
-    return cell.get("cell_type") == "code" and bool(m.get("grade")) and not m.get("solution")
-
-
 def error_output(ename: str) -> NotebookNode:
     text = MESSAGES[ename]
     return NotebookNode(output_type="error", ename=ename, evalue=text, traceback=[f"{ename}: {text}"])
 
 
-class SafeExecute(Execute):
-    """nbgrader's Execute, plus: unexecuted graded cells and graded cells run after tampering get 0."""
+def hidden_tests(resources) -> dict[str, str]:
+    """grade_id -> hidden tests of each graded test cell, from the gradebook (never from the submission)."""
+    from nbgrader.api import Gradebook
+
+    info = resources.get("nbgrader", {})
+    with Gradebook(info["db_url"]) as gb:
+        notebook = gb.find_notebook(resources["unique_key"], info["assignment"])
+        tests = {cell.name for cell in notebook.grade_cells if cell.cell_type == "code"}
+        return {cell.name: split_hidden(cell.source)[1] for cell in notebook.source_cells
+                if cell.name in tests and cell.cell_type == "code"}
+
+
+class SafeExecute(ExportAnswers, Execute):
+    """nbgrader's Execute, plus the judge (crmcourse.judge): hidden tests run here, on the
+    answers the kernel exported, and unexecuted graded cells and graded cells run after
+    tampering get 0."""
 
     tamper_guard = Bool(True, help="Fingerprint the kernel after each cell and zero later tests if it changed.").tag(config=True)
     allow_unsandboxed = Bool(False, help="Run student code without the grading sandbox (trusted submissions only).").tag(config=True)
@@ -116,6 +127,11 @@ class SafeExecute(Execute):
         if self.kernel_name != KERNEL_NAME and not self.allow_unsandboxed:
             self.log.error(UNSANDBOXED)
             raise UnsandboxedGradingError(UNSANDBOXED)
+        hidden = hidden_tests(resources)
+        self.export_plan = {i: answer_names(hidden[c.metadata.nbgrader["grade_id"]])
+                            for i, c in enumerate(nb.cells)
+                            if is_test_cell(c) and hidden.get(c.metadata.nbgrader["grade_id"], "").strip()}
+        self.exported: dict[int, str | None] = {}
         self._ran: set[int] = set()
         self._baseline = None
         self._tampered_at: int | None = None
@@ -132,13 +148,17 @@ class SafeExecute(Execute):
             nb = self.nb
             resources = self.resources
         for index, cell in enumerate(nb.cells):
-            if not is_graded_test(cell):
+            if not is_test_cell(cell):
                 continue
             if index not in self._ran:
                 reason = stopped if stopped and index >= self._current else NOT_RUN
                 cell.outputs = [error_output(reason)]
             elif self._tampered_at is not None and index > self._tampered_at:
                 cell.outputs = list(cell.get("outputs", [])) + [error_output(TAMPERED)]
+            else:
+                gid = cell.metadata.nbgrader["grade_id"]
+                if index in self.export_plan:
+                    apply_verdict(cell, *verdict(hidden[gid], self.exported.get(index)))
         return nb, resources
 
     async def _fingerprint(self) -> dict | None:
