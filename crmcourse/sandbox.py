@@ -13,7 +13,13 @@ The mechanism is Debian's ``bubblewrap`` (``bwrap``), started through a kernelsp
   ``/etc`` files, the Python environment (venv and base interpreter) and the course
   library with its datasets, all read-only; an empty ``/tmp`` (tmpfs); a private folder
   with the connection file and the kernel's sockets; and, writable, the kernel's working
-  folder = the student's own ``autograded/<student>/<chapter>/`` copy;
+  folder: a size-limited tmpfs mounted at the path of the folder nbgrader gave it (the
+  student's ``autograded/<student>/<chapter>/`` copy), holding copies of the regular files
+  found there. The real folder is never visible to student code: nbgrader writes the
+  graded notebook into it, and nothing the kernel leaves (links, FIFOs, big files) exists
+  outside the sandbox or survives it;
+* the kernel's standard input and output are /dev/null and no other descriptor of the
+  grading process reaches it (a kernel could otherwise reopen the worker's log);
 * new PID, network, IPC and UTS namespaces: no network at all (only a loopback of its
   own), no view of other processes; killed when the grading process goes away;
 * the kernel talks to nbgrader over ZeroMQ ``ipc`` (Unix socket files in the private
@@ -21,7 +27,7 @@ The mechanism is Debian's ``bubblewrap`` (``bwrap``), started through a kernelsp
 * when grading runs as root, the kernel drops to a throw-away user id
   (``2000000000 + pid``, no groups, no capabilities, ``no_new_privs``) so that the
   process limit applies (Linux does not enforce it for root) and file permissions add a
-  second wall; the working folder is handed to that user id;
+  second wall;
 * ``prlimit``: CPU seconds, address space, processes, file size, open files, no core dumps.
 
 Interface for the grading commands::
@@ -45,6 +51,7 @@ import functools
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -69,6 +76,10 @@ ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone
 STUDENT_PACKAGES = ("crmlib", "crmlib.data")
 # A working folder holding one of these is a course folder, never a student's copy.
 COURSE_FILES = ("gradebook.db", "nbgrader_config.py")
+# What of the working folder is copied into the kernel's tmpfs (regular files only, no links).
+STAGE_MAX_FILES = 256
+STAGE_MAX_BYTES = 256 * 1024 ** 2
+STAGE_MAX_DEPTH = 8
 
 NO_SANDBOX_WARNING = ("警告：已用 --no-sandbox 关闭评分沙箱。学生代码将以你的权限运行，"
                       "能读取教师版（含答案）、成绩库（含隐藏测试）和其他学生的作业，也能联网。"
@@ -85,6 +96,7 @@ class Limits:
     file_bytes: int = 100 * 1024 ** 2
     open_files: int = 1024
     tmp_bytes: int = 256 * 1024 ** 2
+    folder_bytes: int = 128 * 1024 ** 2   # disk quota of the working folder (beyond the files copied in)
 
     def as_args(self) -> list[str]:
         return [f"--{f.name.replace('_', '-')}={getattr(self, f.name)}" for f in dataclasses.fields(self)]
@@ -294,16 +306,76 @@ def check_workdir(workdir: Path) -> None:
 
 
 def _prepare(workdir: Path, ipc_dir: Path) -> int | None:
-    """As root: pick a throw-away uid and hand it the working and socket folders (nothing else)."""
+    """As root: pick a throw-away uid and hand it the socket folder (nothing else).
+
+    The working folder is not handed over: the kernel gets a tmpfs copy of it
+    (:func:`stage_workdir`), so no chown or chmod ever runs on what student code made.
+    """
     if os.geteuid() != 0:
         return None
     uid = UID_BASE + os.getpid()
-    os.chown(ipc_dir, uid, uid)
-    for folder, dirs, files in os.walk(workdir):  # does not follow symbolic links
-        os.chown(folder, uid, uid, follow_symlinks=False)
-        for name in dirs + files:
-            os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+    os.chown(ipc_dir, uid, uid, follow_symlinks=False)
     return uid
+
+
+@dataclasses.dataclass
+class Staged:
+    """Regular files of a working folder, open for bwrap to copy into the kernel's tmpfs."""
+
+    dirs: list[str] = dataclasses.field(default_factory=list)            # relative paths
+    files: list[tuple[str, int]] = dataclasses.field(default_factory=list)  # (relative path, fd)
+    bytes: int = 0
+    skipped: list[str] = dataclasses.field(default_factory=list)
+
+    def close(self) -> None:
+        for _, fd in self.files:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def stage_workdir(workdir: Path) -> Staged:
+    """Open the regular files below ``workdir`` (no link followed, limited depth, count and bytes)."""
+    from .untrusted import Refused, open_regular
+
+    staged = Staged()
+    top = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY)
+
+    def walk(fd: int, prefix: str, depth: int) -> None:
+        with os.scandir(fd) as entries:
+            names = sorted(e.name for e in entries)
+        for name in names:
+            rel = prefix + name
+            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            if stat.S_ISDIR(st.st_mode) and depth < STAGE_MAX_DEPTH:
+                sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                staged.dirs.append(rel)
+                try:
+                    walk(sub, rel + "/", depth + 1)
+                finally:
+                    os.close(sub)
+                continue
+            if len(staged.files) >= STAGE_MAX_FILES:
+                staged.skipped.append(rel)
+                continue
+            try:
+                file_fd, fst = open_regular(name, dir_fd=fd, max_bytes=STAGE_MAX_BYTES - staged.bytes)
+            except (Refused, OSError):
+                staged.skipped.append(rel)
+                continue
+            os.set_inheritable(file_fd, True)
+            staged.files.append((rel, file_fd))
+            staged.bytes += fst.st_size
+
+    try:
+        walk(top, "", 0)
+    except BaseException:
+        staged.close()
+        raise
+    finally:
+        os.close(top)
+    return staged
 
 
 def matplotlib_font_caches(env: dict) -> list[Path]:
@@ -319,11 +391,13 @@ def matplotlib_font_caches(env: dict) -> list[Path]:
 
 
 def bwrap_command(kernel_argv: list[str], *, workdir: Path, ipc_dir: Path, uid: int | None,
-                  limits: Limits, env: dict, files: dict[str, int] | None = None) -> list[str]:
+                  limits: Limits, env: dict, files: dict[str, int] | None = None,
+                  staged: Staged | None = None) -> list[str]:
     """The full bwrap command line that runs ``kernel_argv`` sandboxed.
 
     ``files`` maps a path inside the sandbox's /tmp to an open file descriptor whose
-    content bwrap copies there (a private, writable copy).
+    content bwrap copies there (a private, writable copy). The working folder is a tmpfs
+    of ``limits.folder_bytes`` (plus room for the ``staged`` files copied into it).
     """
     args = [bwrap_path() or "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--hostname", "sandbox", "--die-with-parent"]
@@ -375,9 +449,20 @@ def bwrap_command(kernel_argv: list[str], *, workdir: Path, ipc_dir: Path, uid: 
         bind(real)
         if real != path:
             bind(real, path)
-    # The kernel's sockets and connection file, then the student's own folder: writable.
+    # The kernel's sockets and connection file: writable.
     bind(ipc_dir, writable=True)
-    bind(workdir, writable=True)
+    # The working folder: a fresh tmpfs with a disk quota at the same path, holding copies of
+    # the staged files. The host folder itself is never mounted: nothing written here leaves.
+    staged = staged or Staged()
+    page = 4096
+    room = limits.folder_bytes + page * (len(staged.dirs) + len(staged.files) + 16) + \
+        sum(-(-os.fstat(fd).st_size // page) * page for _, fd in staged.files)
+    args.extend(parents(workdir))
+    args += ["--perms", "0777", "--size", str(room), "--tmpfs", str(workdir)]
+    for rel in staged.dirs:
+        args += ["--perms", "0777", "--dir", str(workdir / rel)]
+    for rel, fd in staged.files:
+        args += ["--perms", "0666", "--file", str(fd), str(workdir / rel)]
     args += ["--chdir", str(workdir), "--clearenv"]
     inner_env = {k: v for k, v in env.items() if k in PASS_ENV}
     # JPY_PARENT_PID=1: inside the sandbox the kernel's parent is bwrap's init (pid 1), which
@@ -400,6 +485,25 @@ def bwrap_command(kernel_argv: list[str], *, workdir: Path, ipc_dir: Path, uid: 
         args += ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
     return args + list(kernel_argv)
+
+
+def _detach_descriptors(keep: set[int]) -> None:
+    """stdin/stdout/stderr to /dev/null; every descriptor but ``keep`` closed (or close-on-exec)."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    if null > 2:
+        os.close(null)
+    try:
+        open_fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        open_fds = list(range(3, 1024))
+    for fd in open_fds:
+        if fd > 2 and fd not in keep:
+            try:
+                os.set_inheritable(fd, False)  # the listing's own descriptor is gone already
+            except OSError:
+                pass
 
 
 def launch(argv: list[str]) -> None:
@@ -449,14 +553,23 @@ def launch(argv: list[str]) -> None:
             continue
         os.set_inheritable(fd, True)
         files[f"/tmp/matplotlib/{cache.name}"] = fd
+    staged = stage_workdir(workdir)
+    if staged.skipped:
+        print(f"评分沙箱：工作目录里有 {len(staged.skipped)} 项没有复制进沙箱（不是普通文件或超过上限）",
+              file=sys.stderr)
     command = bwrap_command(kernel_argv, workdir=workdir, ipc_dir=ipc_dir, uid=uid, limits=limits,
-                            env=dict(os.environ), files=files)
+                            env=dict(os.environ), files=files, staged=staged)
     # Jupyter interrupts a kernel with SIGINT to its whole process group, which includes
     # bwrap itself: bwrap must ignore it (or the sandbox dies instead of the cell being
     # interrupted). The ignore is inherited; ipykernel installs its own SIGINT handler
     # while it runs a cell, so interrupting a runaway cell works as without the sandbox.
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Nothing of the grading process reaches the kernel: its stdin/stdout/stderr (the
+    # worker's log) become /dev/null and every other descriptor is closed, except the
+    # files bwrap copies into the sandbox (bwrap closes each after copying it).
+    keep = set(files.values()) | {fd for _, fd in staged.files}
+    _detach_descriptors(keep)
     os.execv(command[0], command)
 
 
