@@ -65,10 +65,13 @@ def answer_names(hidden: str) -> list[str]:
     """Names the hidden tests read but never define (in order of first use), minus the judge's own."""
     tree = ast.parse(hidden)
     defined: set[str] = set(BASE_NAMES) | set(dir(builtins))
-    loaded: list[str] = []
+    loaded: list[tuple[int, int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            (defined.add(node.id) if isinstance(node.ctx, (ast.Store, ast.Del)) else loaded.append(node.id))
+            if isinstance(node.ctx, (ast.Store, ast.Del)):
+                defined.add(node.id)
+            else:
+                loaded.append((node.lineno, node.col_offset, node.id))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defined.add(node.name)
         elif isinstance(node, ast.arg):
@@ -76,7 +79,7 @@ def answer_names(hidden: str) -> list[str]:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             defined.update((a.asname or a.name).split(".")[0] for a in node.names)
     names: list[str] = []
-    for name in loaded:
+    for _, _, name in sorted(loaded):
         if name not in defined and name not in names:
             names.append(name)
     return names

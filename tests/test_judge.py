@@ -1,0 +1,172 @@
+"""The judge and the answer codec: hidden tests run outside the kernel, on data only."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from nbformat.v4 import new_code_cell, new_output
+
+from crmcourse import answers
+from crmcourse import notebooks as N
+from crmcourse.course import chapters
+from crmcourse.judge import (JUDGE_ERROR, StripHiddenTests, answer_names, apply_verdict, split_hidden,
+                             verdict)
+from conftest import COURSE
+
+
+def _roundtrip(values: dict) -> dict:
+    sent = {}
+    import IPython.display as display
+
+    original = display.publish_display_data
+    display.publish_display_data = sent.update
+    try:
+        answers.emit(values, list(values))
+    finally:
+        display.publish_display_data = original
+    return answers.decode(sent[answers.MIME], list(values))
+
+
+@pytest.mark.parametrize("chapter", chapters(COURSE))
+def test_every_graded_answer_is_assigned_by_the_solution(chapter):
+    """The answers an exercise grades (free names of its hidden tests) are what its solution assigns."""
+    source = N.read(N.source_notebook(COURSE, chapter))
+    for ex in N.exercises(source):
+        names = answer_names(split_hidden(ex.test_source)[1])
+        assert names, f"{chapter} {ex.test_id}：隐藏测试没有读取任何答案变量"
+        assert set(names) <= set(ex.names), f"{chapter} {ex.test_id}：{set(names) - set(ex.names)} 不是答案单元格赋值的变量"
+
+
+def test_answer_names_ignore_what_the_test_defines_or_the_judge_provides():
+    hidden = ("_d = load_dataset('x')\ndef _f(a):\n    return a + _k\nimport math as _m\n"
+              "for _i in range(3):\n    assert _f(_i) < top_share + np.pi + crmlib.X\n"
+              "assert [v for v in plan] == plan\n")
+    assert answer_names(hidden) == ["_k", "top_share", "plan"]
+
+
+VALUES = {
+    "float": 0.3, "int": 7, "str": "餐饮企业", "bool": True, "none": None, "nan": float("nan"),
+    "list": [1, "a", 2.5, None], "tuple": (1, 2), "dict": {"a": 1, 2: [3]}, "set": {1, 2},
+    "np_float": np.float64(1.5), "np_int": np.int64(3), "np_bool": np.bool_(False),
+    "array": np.arange(6, dtype="int32").reshape(2, 3),
+    "series": pd.Series([1.0, -2.5], index=pd.Index(["M0001", "M0002"], name="customer_id"), name="profit"),
+    "strings": pd.Series(["a", None, "c"]),
+    "nullable": pd.Series([1, None], dtype="Int64"),
+    "category": pd.Series(["A01", "A21", "A01"], dtype="category"),
+    "dates": pd.Series(pd.to_datetime(["2024-01-01", "2024-02-01"])),
+    "zoned": pd.Series(pd.to_datetime(["2024-01-01 08:00"]).tz_localize("Asia/Shanghai")),
+    "objects": pd.Series([1, "a"], dtype=object),
+    "counts": pd.Series(["x", "y", "x"]).value_counts(),
+    "frame": pd.DataFrame({"a": [1, 2], "b": ["u", "v"], "c": [True, False]}, index=pd.Index(["p", "q"], name="id")),
+    "multi": pd.DataFrame({"n": [1, 2]}, index=pd.MultiIndex.from_tuples([("a", 1), ("b", 2)], names=["k", "i"])),
+    "stamp": pd.Timestamp("2024-01-01"),
+}
+
+
+@pytest.mark.parametrize("name", list(VALUES))
+def test_codec_keeps_values_and_exact_types(name):
+    value = VALUES[name]
+    state, got = _roundtrip({name: value})[name]
+    assert state == "ok", got
+    assert type(got) is type(value)
+    if isinstance(value, pd.Series):
+        pd.testing.assert_series_equal(got, value)
+    elif isinstance(value, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, value)
+    elif isinstance(value, np.ndarray):
+        assert got.dtype == value.dtype and (got == value).all()
+    elif name == "nan":
+        assert got != got
+    else:
+        assert got == value
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False) | st.text(),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4),
+                    max_leaves=20))
+def test_codec_round_trips_plain_data(value):
+    state, got = _roundtrip({"x": value})["x"]
+    assert state == "ok" and got == value and type(got) is type(value)
+
+
+def test_codec_refuses_subclasses_and_unknown_types():
+    class Liar(float):
+        __eq__ = lambda self, other: True  # noqa: E731
+
+    out = _roundtrip({"a": Liar(1.0), "b": object(), "c": pd.Series([1]).to_frame().style})
+    assert [out[k][0] for k in "abc"] == ["unexportable"] * 3
+
+
+@pytest.mark.parametrize("payload", [
+    {"x": {"value": {"t": "pickle", "v": "gASVAAAAAAAAAAA="}}},
+    {"x": {"value": {"t": "np", "dtype": "object", "v": 1}}},
+    {"x": {"value": {"t": "Series", "dtype": "V8", "values": [], "index": {"t": "RangeIndex", "start": 0, "stop": 0, "step": 1}}}},
+    {"x": {"value": {"t": "float", "v": "1e3"}}},
+    {"x": {"value": {"t": "int", "v": True}}},
+    {"x": {"value": {"t": "Series", "dtype": "int64", "values": [1, 2], "index": {"t": "RangeIndex", "start": 0, "stop": 5, "step": 1}}}},
+    {"x": {"value": {"t": "RangeIndex", "start": 0, "stop": 5, "step": 0}}},
+    {"x": 3},
+])
+def test_decoder_accepts_data_only(payload):
+    state, detail = answers.decode(json.dumps(payload), ["x"])["x"]
+    assert state == "bad", detail
+
+
+def test_decoder_size_cap_and_garbage():
+    assert answers.decode("x" * (answers.MAX_BYTES + 1), ["a"])["a"][0] == "bad"
+    assert answers.decode("{not json", ["a"])["a"][0] == "bad"
+    assert answers.decode("[]", ["a"])["a"][0] == "bad"
+
+
+def _export(names=None, **values) -> str:
+    sent = {}
+    import IPython.display as display
+
+    original = display.publish_display_data
+    display.publish_display_data = sent.update
+    try:
+        answers.emit(values, names or list(values))
+    finally:
+        display.publish_display_data = original
+    return sent[answers.MIME]
+
+
+def test_verdict_reasons_never_show_the_test():
+    hidden = "_e = 0.3\nassert type(share) is float\nassert -1e-9 < share - _e < 1e-9\n"
+    assert verdict(hidden, _export(share=0.3)) == (True, "")
+    ok, why = verdict(hidden, _export(share=0.4))
+    assert not ok and "0.3" not in why and "_e" not in why
+    ok, why = verdict(hidden, _export(['share'], other=1))
+    assert not ok and "share" in why and "没有找到" in why
+    ok, why = verdict(hidden, None)
+    assert not ok and why
+    ok, why = verdict("assert plan['x'] == 1\n", _export(plan=[1]))
+    assert not ok and "TypeError" in why
+
+
+def test_a_failed_verdict_comes_first_and_results_are_dropped():
+    """nbgrader reads an execute_result before a later error as a partial grade."""
+    from nbgrader.utils import determine_grade
+
+    cell = new_code_cell("assert x")
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "points": 2, "grade_id": "t"}
+    cell.outputs = [new_output("execute_result", data={"text/plain": "2"}, execution_count=1)]
+    apply_verdict(cell, False, "no")
+    assert cell.outputs[0]["ename"] == JUDGE_ERROR
+    assert determine_grade(cell)[0] == 0
+    cell.outputs = [new_output("execute_result", data={"text/plain": "0.5"}, execution_count=1)]
+    apply_verdict(cell, True, "")
+    assert determine_grade(cell)[0] == 2
+
+
+def test_strip_hidden_tests_touches_graded_test_cells_only():
+    test = new_code_cell("assert a\n### BEGIN HIDDEN TESTS\nassert a == 1\n### END HIDDEN TESTS\n")
+    test.metadata["nbgrader"] = {"grade": True, "solution": False, "points": 1, "grade_id": "t"}
+    mine = new_code_cell("a = 1  # ### BEGIN HIDDEN TESTS in a comment\n")
+    mine.metadata["nbgrader"] = {"grade": False, "solution": True, "grade_id": "s"}
+    stripper = StripHiddenTests()
+    assert stripper.preprocess_cell(test, {}, 0)[0].source.strip() == "assert a"
+    assert stripper.preprocess_cell(mine, {}, 1)[0].source == "a = 1  # ### BEGIN HIDDEN TESTS in a comment\n"
