@@ -10,8 +10,15 @@ converter in a private folder with a private copy of the gradebook, so
 * the grades are those of ``nbgrader autograde`` (same converter, same configuration,
   same starting gradebook state for each student);
 * a runaway or crashing submission only costs its own worker: per-cell timeouts come from
-  the configuration, and a submission that exceeds the wall-clock limit is killed (with
-  its kernel) and recorded, while the other workers go on.
+  the configuration; each submission has a time budget (``time_budget``, by default
+  ``max(120 s, 3 × the cell timeout)``): when it runs out, the worker kills the kernel and
+  the tests that did not run score 0; a worker that still has not answered a minute
+  later is killed itself and the submission recorded for manual review;
+* whatever comes back from a worker is treated as untrusted: only regular files are
+  copied back into ``autograded/`` (no link followed, limited depth, count and bytes,
+  refused entries named in the result line), into a staging folder first, so a
+  submission whose copy-back or merge fails is reported as such (status ``error``) and
+  every other submission is still graded.
 """
 from __future__ import annotations
 
@@ -29,8 +36,10 @@ from pathlib import Path
 import nbformat
 import psutil
 
+from . import untrusted
 from .grading import KERNEL_DIED, TAMPERED, TIMED_OUT
 from .launch import worker_command, worker_env
+from .limits import cell_was_cut
 
 STATUS_TEXT = {
     "ok": "正常",
@@ -38,10 +47,23 @@ STATUS_TEXT = {
     "crashed": "内核崩溃（之后的测试记 0 分）",
     "tampered": "改动了评分环境（之后的测试记 0 分）",
     "corrupt": "文件损坏，无法评分（记 0 分）",
-    "killed": "总运行时间超限，已终止（记 0 分）",
+    "budget": "超出时间预算，内核已终止（没有运行的测试记 0 分，之前的照常）",
+    "killed": "总运行时间超限，已终止（无自动分，待人工复核）",
     "error": "批改失败",
     "skipped": "已批改过，跳过（用 --force 重新批改）",
 }
+# Statuses that leave a submission without an automatic grade: `crmcourse autograde` exits 1.
+FAILED = ("error", "killed")
+# A minute for nbgrader to save the grades after the budget's kill; then the worker itself goes.
+GRACE_SECONDS = 60.0
+# What of a worker's result is copied back into the course's autograded/ folder.
+RESULT_LIMITS = untrusted.CopyLimits(max_depth=8, max_files=200, max_file_bytes=100 * 1024 ** 2,
+                                     max_bytes=300 * 1024 ** 2)
+
+
+def default_time_budget(cell_timeout: float) -> float:
+    """Seconds one submission may take in all: three cell timeouts, at least two minutes."""
+    return max(120.0, 3.0 * float(cell_timeout))
 
 
 @dataclass
@@ -55,6 +77,11 @@ class Result:
     cells: dict = field(default_factory=dict)
     seconds: float = 0.0
     detail: str = ""
+    notes: list = field(default_factory=list)   # limits reached, files refused (Chinese)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED
 
     def line(self) -> str:
         text = STATUS_TEXT.get(self.status, self.status)
@@ -62,15 +89,17 @@ class Result:
             return f"{self.student:<16} {text}"
         manual = self.max_score - self.auto_max
         extra = f"，书面题 {manual:g} 分待人工批改" if manual > 0 else ""
+        notes = "".join(f"；{n}" for n in self.notes)
         return (f"{self.student:<16} {self.score:5g} / {self.max_score:g} 分"
-                f"（自动评分 {self.auto_score:g}/{self.auto_max:g}{extra}）  {text}  {self.seconds:.1f} s")
+                f"（自动评分 {self.auto_score:g}/{self.auto_max:g}{extra}）  {text}{notes}  {self.seconds:.1f} s")
 
 
 def submitted_students(course_dir: Path, chapter: str) -> list[str]:
+    """Students with a ``submitted/<student>/<chapter>/`` folder (real folders: links are not followed)."""
     base = Path(course_dir) / "submitted"
     if not base.is_dir():
         return []
-    return sorted(p.name for p in base.iterdir() if (p / chapter).is_dir())
+    return sorted(p.name for p in base.iterdir() if untrusted.is_dir(p) and untrusted.is_dir(p / chapter))
 
 
 def db_path(course_dir: Path) -> Path:
@@ -105,40 +134,110 @@ def snapshot(db: Path, dest: Path) -> None:
         src.close()
 
 
+NOTEBOOK_BYTES = 100 * 1024 ** 2
+
+
+def _notebooks(folder: Path):
+    """(name, notebook or the exception that kept it from being read) for each *.ipynb of a folder.
+
+    Read without following links: a name that is a link, a FIFO or a device counts as unreadable.
+    """
+    try:
+        fd = untrusted.open_dir(folder)
+    except OSError as exc:
+        yield "", exc
+        return
+    try:
+        names = sorted(n for n in os.listdir(fd) if n.endswith(".ipynb"))
+        for name in names:
+            try:
+                data = untrusted.read_bytes(name, NOTEBOOK_BYTES, dir_fd=fd)
+                yield name, nbformat.reads(data.decode("utf-8"), as_version=4)
+            except Exception as exc:  # refused, json errors, encoding errors
+                yield name, exc
+    finally:
+        os.close(fd)
+
+
 def is_corrupt(folder: Path) -> str:
     """'' if every notebook of a submission reads and validates, else why not."""
-    notebooks = sorted(folder.glob("*.ipynb"))
-    if not notebooks:
-        return "没有找到 .ipynb 文件"
-    for path in notebooks:
+    found = False
+    for name, nb in _notebooks(folder):
+        if not name:
+            return f"无法打开提交文件夹（{nb}）"
+        found = True
+        if isinstance(nb, untrusted.Refused):
+            return f"{name}: {nb}"
+        if isinstance(nb, Exception):
+            return f"{name}: {type(nb).__name__}"
         try:
-            nb = nbformat.read(str(path), as_version=4)
             nbformat.validate(nb)
-        except Exception as exc:  # json errors, schema errors, encoding errors
-            return f"{path.name}: {type(exc).__name__}"
-    return ""
+        except Exception as exc:  # schema errors
+            return f"{name}: {type(exc).__name__}"
+    return "" if found else "没有找到 .ipynb 文件"
 
 
-def _status_from_notebooks(folder: Path | None) -> str:
-    if folder is None or not folder.is_dir():
-        return ""
+# Error text of a limit the sandbox enforces, as it shows in an error output: note for the result line.
+LIMIT_ERRORS = (
+    (("[Errno 28]", "No space left on device", "[Errno 122]", "Disk quota exceeded"), "quota"),
+    (("[Errno 27]", "File too large"), "file_size"),
+)
+
+
+def _limit_notes(found: dict, limits) -> list[str]:
+    notes = []
+    if "quota" in found:
+        size = f"{limits.folder_bytes / 1024 ** 2:g} MB" if limits is not None else "上限"
+        notes.append(f"可写文件夹的磁盘配额（{size}）已用完（第 {_cells(found['quota'])} 个单元格）")
+    if "file_size" in found:
+        size = f"{limits.file_bytes / 1024 ** 2:g} MB" if limits is not None else "上限"
+        notes.append(f"写入的单个文件超过 {size}（第 {_cells(found['file_size'])} 个单元格）")
+    if "memory" in found:
+        size = f"{limits.memory_bytes / 1024 ** 3:g} GB" if limits is not None else "上限"
+        notes.append(f"内存超过 {size}（第 {_cells(found['memory'])} 个单元格）")
+    if "output" in found:
+        from .limits import OUTPUT_BYTES
+        notes.append(f"输出超过字节上限（每段 {OUTPUT_BYTES / 1024 ** 2:g} MB），已截断（第 {_cells(found['output'])} 个单元格）")
+    return notes
+
+
+def _cells(indices) -> str:
+    shown = sorted(indices)
+    return "、".join(str(i + 1) for i in shown[:5]) + (" 等" if len(shown) > 5 else "")
+
+
+def _findings(folder: Path | None, limits=None) -> tuple[str, list[str]]:
+    """Status from the graded notebooks (crashed / tampered / timeout, or '') and the limits they show."""
+    if folder is None or not untrusted.is_dir(folder):
+        return "", []
     names = set()
-    for path in folder.glob("*.ipynb"):
-        try:
-            nb = nbformat.read(str(path), as_version=4)
-        except Exception:
+    found: dict[str, set] = {}
+    for _, nb in _notebooks(folder):
+        if isinstance(nb, Exception):
             continue
-        for cell in nb.cells:
+        for index, cell in enumerate(nb.cells):
+            if cell.get("cell_type") != "code":
+                continue
+            if cell_was_cut(cell):
+                found.setdefault("output", set()).add(index)
             for out in cell.get("outputs", []):
-                if out.get("output_type") == "error":
-                    names.add(out.get("ename"))
+                if out.get("output_type") != "error":
+                    continue
+                names.add(out.get("ename"))
+                if out.get("ename") == "MemoryError":
+                    found.setdefault("memory", set()).add(index)
+                text = f"{out.get('evalue', '')}\n" + "\n".join(str(t) for t in (out.get("traceback") or [])[-3:])
+                for needles, key in LIMIT_ERRORS:
+                    if any(n in text for n in needles):
+                        found.setdefault(key, set()).add(index)
+    status = ""
     if KERNEL_DIED in names:
-        return "crashed"
-    if TAMPERED in names:
-        return "tampered"
-    if TIMED_OUT in names:
-        return "timeout"
-    return ""
+        status = "crashed"
+    elif TAMPERED in names:
+        status = "tampered"
+    elif TIMED_OUT in names:
+        status = "timeout"
+    return status, _limit_notes(found, limits)
 
 
 def _write(gb, chapter: str, student: str, submission: dict | None, timestamp) -> None:
@@ -170,6 +269,22 @@ def _write(gb, chapter: str, student: str, submission: dict | None, timestamp) -
         gb.db.commit()
 
 
+def read_timestamp(folder: Path) -> tuple[str, str]:
+    """(text of ``folder/timestamp.txt`` or '', why it was not taken or '') -- no link followed, at most 1 KB."""
+    try:
+        fd = untrusted.open_dir(folder)
+    except OSError as exc:
+        return "", f"无法打开提交文件夹（{exc}）"
+    try:
+        return untrusted.read_text("timestamp.txt", 1024, dir_fd=fd).strip(), ""
+    except FileNotFoundError:
+        return "", ""
+    except OSError as exc:
+        return "", f"timestamp.txt {exc}"
+    finally:
+        os.close(fd)
+
+
 def merge(course_dir: Path, chapter: str, student: str, submission: dict | None, gb=None) -> None:
     """Write one worker's result into the course gradebook (one transaction).
 
@@ -179,10 +294,8 @@ def merge(course_dir: Path, chapter: str, student: str, submission: dict | None,
     from nbgrader.api import Gradebook
     from nbgrader.utils import parse_utc
 
-    stamp_file = Path(course_dir) / "submitted" / student / chapter / "timestamp.txt"
-    timestamp = None
-    if stamp_file.is_file() and stamp_file.read_text().strip():
-        timestamp = parse_utc(stamp_file.read_text().strip())
+    text, _ = read_timestamp(Path(course_dir) / "submitted" / student / chapter)
+    timestamp = parse_utc(text) if text else None
     for attempt in range(5):
         try:
             if gb is None:
@@ -294,19 +407,45 @@ class _Worker:
 
 def _already_graded(course_dir: Path, chapter: str, student: str) -> bool:
     dest = Path(course_dir) / "autograded" / student / chapter
-    if not dest.is_dir():
+    if not untrusted.is_dir(dest):
         return False
-    src_stamp = Path(course_dir) / "submitted" / student / chapter / "timestamp.txt"
-    dest_stamp = dest / "timestamp.txt"
-    if src_stamp.is_file() and dest_stamp.is_file():
-        return src_stamp.read_text().strip() == dest_stamp.read_text().strip()
-    return not src_stamp.is_file()
+    submitted, _ = read_timestamp(Path(course_dir) / "submitted" / student / chapter)
+    graded, _ = read_timestamp(dest)
+    if submitted and graded:
+        return submitted == graded
+    return not submitted
+
+
+def copy_back(source: Path, dest: Path) -> untrusted.Copied:
+    """Replace ``dest`` by the regular files of a worker's result folder ``source``.
+
+    The copy goes to a staging folder next to ``dest`` first and is renamed into place, so
+    ``dest`` never holds half a result; an old ``dest`` (or a link in its place) is removed,
+    never followed. Raises OSError when the copy cannot be made.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = dest.parent / f".{dest.name}.incoming-{os.getpid()}"
+    untrusted.remove(staging)
+    try:
+        copied = untrusted.copy_tree(source, staging, RESULT_LIMITS)
+        untrusted.remove(dest)
+        os.rename(staging, dest)
+    except BaseException:
+        untrusted.remove(staging)
+        raise
+    return copied
 
 
 def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[str] | None = None,
               timeout: int | None = None, wall_limit: float | None = None, force: bool = True,
-              tamper_guard: bool | dict | None = None, progress: bool = True, echo=print, box=None) -> list[Result]:
+              tamper_guard: bool | dict | None = None, progress: bool = True, echo=print, box=None,
+              time_budget: float | None = None) -> list[Result]:
     """Grade every submission of ``chapter`` (or ``students``) with ``jobs`` worker processes.
+
+    ``time_budget``: seconds one submission may take in all (default
+    :func:`default_time_budget` of the cell timeout); its kernel is killed then, and the
+    worker itself ``GRACE_SECONDS`` later. ``wall_limit`` (tests) kills the worker at once
+    after that many seconds, without the budget's gentler stop.
 
     ``tamper_guard`` (True/False, or a dict student -> True/False) overrides the
     configuration's ``SafeExecute.tamper_guard`` (tests switch it off to test hidden tests alone).
@@ -329,10 +468,12 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
             results[name] = Result(name, "skipped")
         else:
             todo.append(name)
-    if wall_limit is None:
+    if time_budget is None:
         from .launch import course_config
         cell_timeout = timeout or course_config(course_dir).Execute.get("timeout", 60) or 60
-        wall_limit = max(300.0, 20.0 * float(cell_timeout))
+        time_budget = default_time_budget(cell_timeout)
+    hard_limit = wall_limit if wall_limit is not None else time_budget + GRACE_SECONDS
+    box_limits = getattr(box, "limits", None)
 
     work = Path(tempfile.mkdtemp(prefix="crm-autograde-"))
     template = work / "template.db"
@@ -343,38 +484,82 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
     bar = tqdm(total=len(todo), desc=f"批改 {chapter}", unit="份", disable=not progress, leave=True)
     write = tqdm.write if progress else echo
 
-    def finish(name: str, raw: dict | None, status: str, detail: str = "") -> None:
-        if raw is not None:
-            merge(course_dir, chapter, name, raw.get("submission") or {}, gb=book)
-            dest = course_dir / "autograded" / name / chapter
-            if dest.exists():
-                shutil.rmtree(dest)
-            if raw.get("autograded"):
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copytree(raw["autograded"], dest)
-            status = status or _status_from_notebooks(dest if dest.exists() else None) or \
-                ("ok" if raw.get("ok") else "error")
-            if raw.get("work"):
-                shutil.rmtree(raw["work"], ignore_errors=True)
-        else:  # killed: nothing trustworthy came back; record the submission with no points
+    def take(name: str, raw: dict | None, status: str, detail: str) -> tuple[str, str, list[str]]:
+        """Merge one worker result and copy its graded folder back; raises on any failure."""
+        notes: list[str] = []
+        dest = course_dir / "autograded" / name / chapter
+        refused = (raw or {}).get("refused") or []
+        if refused:
+            listed = untrusted.Copied(refused=[tuple(r) for r in refused]).describe()
+            notes.append(f"提交里有 {len(refused)} 项没有采用（只收普通文件）：{listed.removeprefix('未取回：')}")
+        _, stamp_problem = read_timestamp(course_dir / "submitted" / name / chapter)
+        if stamp_problem:
+            notes.append(f"提交时间不可用：{stamp_problem}")
+        if raw is None:  # killed: nothing trustworthy came back; record the submission with no points
+            untrusted.remove(dest)
             merge(course_dir, chapter, name, None, gb=book)
-            dest = course_dir / "autograded" / name / chapter
-            if dest.exists():
-                shutil.rmtree(dest)
-        broken = is_corrupt(course_dir / "submitted" / name / chapter) if not (raw or {}).get("ok") else ""
-        if broken:
-            status, detail = "corrupt", broken
+            return status, detail, notes
+        found, limit_notes = "", []
+        if raw.get("autograded"):
+            copied = copy_back(Path(raw["autograded"]), dest)
+            if copied.refused:
+                notes.append(f"评分结果里有 {len(copied.refused)} 项没有取回：{copied.describe().removeprefix('未取回：')}")
+            found, limit_notes = _findings(dest, box_limits)
+        else:
+            untrusted.remove(dest)
+        merge(course_dir, chapter, name, raw.get("submission") or {}, gb=book)
+        if raw.get("budget_exceeded"):
+            status = "budget"
+            notes.append(f"总运行时间达到 {time_budget:g} 秒的上限")
+        status = status or found or ("ok" if raw.get("ok") else "error")
+        return status, detail, notes + limit_notes
+
+    def finish(name: str, raw: dict | None, status: str, detail: str = "") -> None:
+        taken = False
+        try:
+            status, detail, notes = take(name, raw, status, detail)
+            taken = True
+        except Exception as exc:  # this student's problem only: reported, nothing half-copied kept
+            try:
+                book.db.rollback()
+            except Exception:
+                pass
+            try:
+                untrusted.remove(course_dir / "autograded" / name / chapter)
+            except OSError:
+                pass
+            try:  # quarantined: recorded without automatic points, for manual review in formgrader
+                merge(course_dir, chapter, name, None, gb=book)
+            except Exception:
+                try:
+                    book.db.rollback()
+                except Exception:
+                    pass
+            status, detail, notes = "error", f"评分结果无法取回或写入成绩库：{type(exc).__name__}: {exc}", []
+        finally:
+            if raw is not None and raw.get("work"):
+                shutil.rmtree(raw["work"], ignore_errors=True)
+        if taken and not (raw or {}).get("ok") and status not in ("killed", "budget"):
+            broken = is_corrupt(course_dir / "submitted" / name / chapter)
+            if broken:
+                status, detail = "corrupt", broken
         if status == "error" and raw is not None:
             detail = detail or raw.get("error") or raw.get("log_tail", "")
-        cells = scores(course_dir, chapter, name, gb=book)
-        r = Result(name, status, cells=cells, detail=detail,
+        if status == "killed":
+            notes.append(f"超过 {hard_limit:g} 秒仍未结束")
+        try:
+            cells = scores(course_dir, chapter, name, gb=book)
+        except Exception:
+            cells = {}
+        r = Result(name, status, cells=cells, detail=detail, notes=notes,
                    seconds=(raw or {}).get("seconds", 0.0) if raw else detail_seconds.get(name, 0.0))
         r.score = sum(c["score"] for c in cells.values())
         r.max_score = sum(c["max"] for c in cells.values())
         r.auto_score = sum(c["score"] for c in cells.values() if c["type"] == "code")
         r.auto_max = sum(c["max"] for c in cells.values() if c["type"] == "code")
         results[name] = r
-        write(r.line() + (f"\n    {detail.strip().splitlines()[-1][:200]}" if detail and status in ("error", "corrupt") else ""))
+        write(r.line() + (f"\n    {detail.strip().splitlines()[-1][:200]}"
+                          if detail.strip() and status in ("error", "corrupt") else ""))
         bar.update(1)
 
     detail_seconds: dict[str, float] = {}
@@ -390,7 +575,7 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
             w.send({"course": str(course_dir), "chapter": chapter, "student": name,
                     "template_db": str(template), "timeout": timeout,
                     "tamper_guard": tamper_guard.get(name) if isinstance(tamper_guard, dict) else tamper_guard,
-                    "tmp": str(work)})
+                    "budget": time_budget, "tmp": str(work)})
         else:
             w.job = None
 
@@ -421,11 +606,11 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
                     selector.unregister(w.fd)
             now = time.monotonic()
             for w in list(workers):
-                if w.job and now - w.started > wall_limit:
+                if w.job and now - w.started > hard_limit:
                     name = w.job["student"]
                     detail_seconds[name] = now - w.started
                     fresh = replace(w)
-                    finish(name, None, "killed", f"超过 {wall_limit:.0f} 秒")
+                    finish(name, None, "killed", f"超过 {hard_limit:.0f} 秒")
                     dispatch(fresh)
         interrupted = False
     except BaseException:  # Ctrl-C or an error here: stop grading at once, kernels included

@@ -43,13 +43,15 @@ def cmd_release(args) -> None:
 
 
 def cmd_collect(args) -> None:
-    from .collect import collect_exchange, collect_folder
+    from .collect import collect_exchange, collect_folder_report
 
     course = course_dir(args)
     chapter = _chapter(course, args.chapter)
     if args.source:
-        students = collect_folder(course, chapter, Path(args.source))
+        students, refused = collect_folder_report(course, chapter, Path(args.source))
         print(f"已收取 {len(students)} 份 {chapter}：{', '.join(students) or '（无）'}")
+        if refused:
+            print(f"拒收 {len(refused)} 个文件（只收普通文件，见上）")
         print(f"位置：{course / 'submitted'}/<学号>/{chapter}/")
     else:
         collect_exchange(course, chapter, update=args.update)
@@ -65,7 +67,7 @@ def cmd_autograde(args) -> int:
     with sandbox.grading_sandbox(no_sandbox=args.no_sandbox) as box:
         results = autograde(course, chapter, jobs=args.jobs, students=args.student or None,
                             timeout=args.timeout, force=not args.skip_graded, progress=not args.no_progress,
-                            box=box)
+                            box=box, time_budget=args.time_budget)
     if not results:
         print(f"没有找到 {chapter} 的提交（{course / 'submitted'}/<学号>/{chapter}/）。")
         return 0
@@ -75,6 +77,10 @@ def cmd_autograde(args) -> int:
     from .autograde import STATUS_TEXT
     summary = "，".join(f"{STATUS_TEXT.get(k, k).split('（')[0]} {v} 份" for k, v in sorted(counts.items()))
     print(f"完成：{len(results)} 份（{summary}）。成绩已写入 {course / 'gradebook.db'}")
+    failed = [r.student for r in results if r.failed]
+    if failed:
+        print(f"有 {len(failed)} 份没有得到自动评分：{', '.join(failed)}（原因见上面的结果行）")
+        return 1
     return 0
 
 
@@ -169,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", help="只批改这位学生（可重复）")
     p.add_argument("--timeout", type=int, default=None,
                    help="每个单元格最多运行的秒数（默认取 nbgrader_config.py 的 Execute.timeout）")
+    p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                   help="每份作业总共最多运行的秒数（默认：单元格超时的 3 倍，至少 120 秒）")
     p.add_argument("--skip-graded", action="store_true", help="跳过已经批改过且没有新提交的学生")
     p.add_argument("--no-progress", action="store_true", help="不显示进度条")
     p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX_HELP)

@@ -6,7 +6,9 @@ descriptor given as its only argument (never to stdout, which student code can r
 
 For each job it builds a private course folder::
 
-    <work>/course/submitted/<student>/<chapter>/   copy of the submission (submitted/ is never touched)
+    <work>/course/submitted/<student>/<chapter>/   copy of the submission (submitted/ is never touched):
+                                                   regular files only, no link followed, limited
+                                                   depth, count and bytes; the rest is named in the result
     <work>/course/source/<chapter>/                 non-notebook files of the chapter only
     <work>/db/gradebook.db                          copy of the course gradebook (template)
 
@@ -14,6 +16,14 @@ runs nbgrader's own Autograde converter with the course configuration (the same
 preprocessors, timeouts and grading rules as ``nbgrader autograde``), then reports what
 nbgrader wrote to the private gradebook; the parent merges it into the real gradebook
 (one writer) and copies the autograded notebook back.
+
+The kernel never sees ``<work>/course/autograded/...``: the sandbox gives it a tmpfs copy
+of that folder (crmcourse.sandbox), so nbgrader writes the graded notebook into a folder
+no student code could reach.
+
+A job may carry a time budget (seconds, for the whole submission): when it runs out, the
+worker kills its kernel (and any kernel started after that); nbgrader then scores the
+test cells that did not run 0 (SafeExecute) and the result says ``budget_exceeded``.
 """
 from __future__ import annotations
 
@@ -23,13 +33,57 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
 
+from .untrusted import CopyLimits, Refused, copy_tree, open_dir
 
-def _copy_submission(src: Path, dest: Path) -> None:
-    shutil.copytree(src, dest, symlinks=False, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+# What of a submission folder is graded (the rest is refused and named in the result line).
+SUBMISSION_LIMITS = CopyLimits(max_depth=8, max_files=200, max_file_bytes=100 * 1024 ** 2,
+                               max_bytes=200 * 1024 ** 2)
+
+
+def _copy_submission(course: Path, student: str, chapter: str, dest: Path) -> list[tuple[str, str]]:
+    """Copy ``submitted/<student>/<chapter>/`` safely; returns what was refused (path, why)."""
+    fd = open_dir(course, "submitted", student, chapter)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        return copy_tree(None, dest, SUBMISSION_LIMITS, src_fd=fd).refused
+    finally:
+        os.close(fd)
+
+
+class Budget:
+    """Kills this process's children (the kernels) once ``seconds`` have passed, until stopped."""
+
+    def __init__(self, seconds: float | None):
+        self.expired = False
+        self._stop = threading.Event()
+        if seconds:
+            threading.Thread(target=self._run, args=(float(seconds),), daemon=True).start()
+
+    def _run(self, seconds: float) -> None:
+        if self._stop.wait(seconds):
+            return
+        self.expired = True
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                children = psutil.Process().children(recursive=True)
+            except psutil.Error:
+                children = []
+            for child in children:
+                try:
+                    child.kill()
+                except psutil.Error:
+                    pass
+            self._stop.wait(0.5)
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def _non_notebook_files(src: Path, dest: Path) -> None:
@@ -82,9 +136,11 @@ def grade(job: dict) -> dict:
     root.addHandler(handler)
     started = time.monotonic()
     converter = None
+    budget = Budget(job.get("budget"))
     try:
         root_dir = work / "course"
-        _copy_submission(course / "submitted" / student / chapter, root_dir / "submitted" / student / chapter)
+        refused = _copy_submission(course, student, chapter, root_dir / "submitted" / student / chapter)
+        result["refused"] = [list(r) for r in refused]
         _non_notebook_files(course / "source" / chapter, root_dir / "source" / chapter)
         (work / "db").mkdir()
         db_path = work / "db" / "gradebook.db"
@@ -104,9 +160,13 @@ def grade(job: dict) -> dict:
         result["submission"] = read_submission(db_path, chapter, student)
         out = root_dir / "autograded" / student / chapter
         result["autograded"] = str(out) if out.is_dir() else None
+    except Refused as exc:  # the submission folder itself is a link or no folder
+        result["error"] = f"提交文件夹不可用：{exc}"
     except Exception:
         result["error"] = traceback.format_exc(limit=3)
     finally:
+        budget.stop()
+        result["budget_exceeded"] = budget.expired
         root.removeHandler(handler)
         if converter is not None:
             converter.log.removeHandler(handler)

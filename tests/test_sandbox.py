@@ -12,12 +12,16 @@ raises in its answer cell (0 points, the error visible in the graded notebook).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -402,3 +406,223 @@ def test_sandboxed_kernel_is_isolated_and_can_be_interrupted(tmp_path):
     assert eval(facts["cwd"]) == ["own.txt"]
     assert {o.get("ename") for o in nb.cells[1].outputs} >= {"KeyboardInterrupt"}
     assert "still alive" in "".join(o.get("text", "") for o in nb.cells[2].outputs)
+
+
+# ---------------------------------------------------------------- what a submission leaves behind
+
+# Cells added to a submission (plain code cells, no nbgrader metadata). Formatted with
+# canary, other (another student's submitted notebook), notebook (the file's own name).
+FD_PROBE = '''
+import json as _json, os as _os
+_fds, _read = {}, []
+for _n in sorted(_os.listdir("/proc/self/fd"), key=int):
+    try:
+        _fds[_n] = _os.readlink(f"/proc/self/fd/{_n}")
+    except OSError as _e:
+        _fds[_n] = f"? {_e}"
+        continue
+    try:  # reopen it (as a kernel could reopen the grading process's log) and read what is there
+        _fd = _os.open(f"/proc/self/fd/{_n}", _os.O_RDONLY | _os.O_NONBLOCK)
+    except OSError:
+        continue
+    try:
+        _os.lseek(_fd, 0, 0)
+    except OSError:
+        pass
+    try:
+        _read.append(_os.read(_fd, 4096).decode("utf-8", "replace"))
+    except OSError:
+        pass
+    finally:
+        _os.close(_fd)
+print("FDS", _json.dumps(_fds))
+print("READ", _json.dumps(_read))
+'''
+
+LINKS = '''
+import os
+os.symlink("{canary}", "canary-link")
+os.symlink("{other}", "other.ipynb")
+os.remove("{notebook}")
+os.symlink("{other}", "{notebook}")  # the graded notebook must not be written through this
+for _name in ("canary-link", "other.ipynb", "{notebook}"):
+    try:
+        os.chmod(_name, 0o777)
+    except OSError:
+        pass
+'''
+
+SPECIAL_FILES = '''
+import os
+os.mkfifo("fifo.ipynb")
+os.symlink("loop-b", "loop-a")
+os.symlink("loop-a", "loop-b")
+os.makedirs(os.path.join(*["d"] * 300))
+'''
+
+BIG_PRINT = 'print("y" * (50 * 1024 ** 2))'
+
+BIG_DISPLAY = '''
+from IPython.display import display
+display({"text/plain": "z" * (50 * 1024 ** 2)}, raw=True)
+'''
+
+FILL_DISK = '''
+with open("fill.bin", "wb") as _f:
+    while True:
+        _f.write(b"\\0" * (1 << 20))
+        _f.flush()
+'''
+
+SLEEP = "import time\ntime.sleep(55)"
+
+HOSTILE_ID, CONTROL_ID, SLEEPER_ID, VICTIM_ID = "hostilezq", "ctrlzq", "asleepzq", "victimzq"
+BUDGET = 30
+FOLDER_BYTES = 32 * 1024 ** 2
+
+
+def submit_cells(course: Path, student: str, answers: dict[str, str], *, after_first=(), at_end=()) -> Path:
+    """Like submit(), with plain code cells added after the first cell and at the end."""
+    nb = nbformat.read(course / "release" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and meta(cell).get("grade_id") in answers:
+            cell.source = answers[meta(cell)["grade_id"]]
+    nb.cells[1:1] = [nbformat.v4.new_code_cell(code) for code in after_first]
+    nb.cells.extend(nbformat.v4.new_code_cell(code) for code in at_end)
+    folder = course / "submitted" / student / CHAPTER
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{CHAPTER}.ipynb")
+    return folder / f"{CHAPTER}.ipynb"
+
+
+def fingerprints(*roots: Path) -> dict[str, tuple]:
+    """(kind, sha256, mode) of every entry below ``roots``, without following or opening anything but regular files."""
+    out = {}
+    for root in roots:
+        for folder, dirs, files in os.walk(root):
+            for name in dirs + files:
+                path = Path(folder) / name
+                st = os.lstat(path)
+                digest = hashlib.sha256(path.read_bytes()).hexdigest() if stat.S_ISREG(st.st_mode) else ""
+                out[str(path)] = (stat.S_IFMT(st.st_mode), digest, stat.S_IMODE(st.st_mode))
+        st = os.lstat(root)
+        out[str(root)] = (stat.S_IFMT(st.st_mode), "", stat.S_IMODE(st.st_mode))
+    return out
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """One sandboxed run: a control, a hostile submission, a sleeper and a student whose copy-back fails."""
+    from crmcourse.autograde import autograde
+    from crmcourse.limits import CONFIG_SNIPPET
+
+    assert sandbox.check() is None, sandbox.check()
+    base = tmp_path_factory.mktemp("hostile")
+    course = new_course(base / "course", CHAPTER)
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
+        config.write(CONFIG_SNIPPET)  # the output byte limit (a no-op once the course's file has it)
+    result = nbgrader(course, "generate_assignment", CHAPTER, "--force")
+    assert result.returncode == 0, result.stderr
+    source = nbformat.read(course / "source" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+    solution = solutions(source)
+    canary = base / "outside" / "canary.txt"
+    canary.parent.mkdir()
+    canary.write_text("secret of the grading machine")
+    canary.chmod(0o600)
+
+    control_nb = submit_cells(course, CONTROL_ID, solution)
+    notebook = f"{CHAPTER}.ipynb"
+    fields = {"canary": canary, "other": control_nb, "notebook": notebook}
+    submit_cells(course, HOSTILE_ID, solution,
+                 at_end=[FD_PROBE, LINKS.format(**fields), SPECIAL_FILES, BIG_PRINT, BIG_DISPLAY, FILL_DISK])
+    submit_cells(course, SLEEPER_ID, solution, after_first=[SLEEP] * 25)
+    submit_cells(course, VICTIM_ID, solution)
+    # The hostile student's submitted folder itself (an exchange or an archive can deliver this).
+    folder = course / "submitted" / HOSTILE_ID / CHAPTER
+    os.symlink(canary, folder / "canary.txt")
+    os.symlink(control_nb, folder / "other.ipynb")
+    os.mkfifo(folder / "timestamp.txt")
+    os.symlink("loop-b", folder / "loop-a")
+    os.symlink("loop-a", folder / "loop-b")
+    os.makedirs(folder.joinpath(*["d"] * 40))
+    # The victim's copy-back cannot succeed: autograded/<victim> is a file.
+    (course / "autograded").mkdir()
+    (course / "autograded" / VICTIM_ID).write_text("not a folder")
+
+    watched = [canary.parent, course / "submitted", course / "source", course / "release"]
+    before = fingerprints(*watched)
+    limits = sandbox.Limits(folder_bytes=FOLDER_BYTES)
+    started = time.monotonic()
+    lines: list[str] = []
+    with sandbox.grading_sandbox(limits=limits) as box:
+        results = autograde(course, CHAPTER, jobs=2, progress=False, echo=lines.append, box=box,
+                            time_budget=BUDGET)
+    seconds = time.monotonic() - started
+    return {"course": course, "results": {r.student: r for r in results}, "seconds": seconds, "lines": lines,
+            "before": before, "after": fingerprints(*watched), "canary": canary, "ids": answer_ids(source)}
+
+
+def graded_notebook(course: Path, student: str):
+    path = course / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb"
+    assert stat.S_ISREG(os.lstat(path).st_mode)
+    return nbformat.read(path, as_version=4)
+
+
+def test_hostile_folders_change_nothing_outside(hostile):
+    assert hostile["after"] == hostile["before"]
+    for folder, dirs, files in os.walk(hostile["course"] / "autograded"):
+        for name in dirs + files:
+            mode = os.lstat(Path(folder) / name).st_mode
+            assert stat.S_ISDIR(mode) or stat.S_ISREG(mode), Path(folder) / name
+    # the hostile student's graded notebook is its own, written into a folder its kernel never saw
+    nb = graded_notebook(hostile["course"], HOSTILE_ID)
+    assert any("os.mkfifo" in c.source for c in nb.cells)
+    names = {p.name for p in (hostile["course"] / "autograded" / HOSTILE_ID / CHAPTER).iterdir()}
+    assert names <= {f"{CHAPTER}.ipynb", "timestamp.txt"}
+
+
+def test_the_class_is_graded_around_the_offenders(hostile):
+    results = hostile["results"]
+    assert set(results) == {CONTROL_ID, HOSTILE_ID, SLEEPER_ID, VICTIM_ID}
+    control = results[CONTROL_ID]
+    assert control.status == "ok" and not control.notes and control.auto_score == control.auto_max > 0
+    assert results[HOSTILE_ID].auto_score == control.auto_score  # the attacks came after the answers
+    victim = results[VICTIM_ID]
+    assert victim.status == "error" and victim.failed and "评分结果无法取回" in victim.detail
+    assert not (hostile["course"] / "autograded" / VICTIM_ID).is_dir()
+    assert [r.student for r in results.values() if r.failed] == [VICTIM_ID], hostile["lines"]
+
+
+def test_the_offenders_status_names_what_happened(hostile):
+    line = hostile["results"][HOSTILE_ID].line()
+    for words in ("提交里有", "canary.txt（是符号链接", "other.ipynb（是符号链接", "提交时间不可用",
+                  "命名管道（FIFO）", f"磁盘配额（{FOLDER_BYTES // 1024 ** 2} MB）已用完", "输出超过字节上限"):
+        assert words in line, (words, line)
+    nb = graded_notebook(hostile["course"], HOSTILE_ID)
+    size = (hostile["course"] / "autograded" / HOSTILE_ID / CHAPTER / f"{CHAPTER}.ipynb").stat().st_size
+    assert size < 8 * 1024 ** 2
+    from crmcourse.limits import cell_was_cut
+    cut = [c.source for c in nb.cells if cell_was_cut(c)]
+    assert BIG_PRINT in cut and any("display(" in s for s in cut)
+
+
+def test_a_sleeping_submission_stops_at_the_time_budget(hostile):
+    sleeper = hostile["results"][SLEEPER_ID]
+    assert sleeper.status == "budget" and not sleeper.failed, sleeper.line()
+    assert f"总运行时间达到 {BUDGET} 秒的上限" in sleeper.line()
+    assert sleeper.seconds < BUDGET + 15 and sleeper.auto_score == 0
+    assert hostile["seconds"] < BUDGET + 60, hostile["lines"]
+
+
+def test_no_descriptor_of_the_grader_reaches_the_kernel(hostile):
+    nb = graded_notebook(hostile["course"], HOSTILE_ID)
+    probe = next(c for c in nb.cells if "/proc/self/fd" in c.source)
+    text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+    fds = json.loads(re.search(r"^FDS (.*)$", text, re.M).group(1))
+    read = json.loads(re.search(r"^READ (.*)$", text, re.M).group(1))
+    for fd in ("0", "1", "2"):
+        assert fds[fd] == "/dev/null" or fds[fd].startswith("pipe:"), fds
+    assert not [t for t in fds.values() if re.search(r"worker-\d+\.log|crm-autograde-[^/]*/[^/]*\.log", t)], fds
+    everything = "\n".join(read)
+    for other in (CONTROL_ID, SLEEPER_ID, VICTIM_ID):
+        assert other not in everything
