@@ -30,6 +30,11 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
 from crmcourse.feedback import HideHiddenTestOutputs  # noqa: E402
 
+# Pages nbgrader renders (formgrader, feedback) never run a submission's scripts: outputs are
+# sanitized (raw HTML escaped, JavaScript dropped) and markdown answers lose their raw HTML.
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {"markdown2html": "crmcourse.safehtml.markdown2html"}
+
 c.GenerateFeedback.preprocessors = [
     GetGrades, HideHiddenTestOutputs, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
 ]
