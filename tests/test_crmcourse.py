@@ -108,12 +108,19 @@ def test_cli_has_every_command():
 
 
 def test_nbgrader_config_uses_safe_execute_and_feedback_filter():
+    from nbgrader.preprocessors import OverwriteCells
+
     from crmcourse.feedback import HideHiddenTestOutputs
+    from crmcourse.judge import StripHiddenTests
     from crmcourse.launch import course_config
 
     config = course_config(REPO / "assignments")
     assert SafeExecute in config.Autograde.autograde_preprocessors
     assert HideHiddenTestOutputs in config.GenerateFeedback.preprocessors
+    # the hidden tests are stripped after nbgrader restores the teacher's cells, before any kernel runs
+    sanitize = config.Autograde.sanitize_preprocessors
+    assert sanitize.index(StripHiddenTests) > sanitize.index(OverwriteCells)
+    assert config.HTMLExporter.sanitize_html is True
 
 
 # ---------------------------------------------------------------- one simulated class, graded for real
