@@ -16,7 +16,7 @@ import nbformat
 
 from . import notebooks as N
 from .course import find_repo
-from .judge import ExportAnswers, answer_names, split_hidden, verdict
+from .judge import TIMEOUT_ENAME, ExportAnswers, KernelUnresponsive, answer_names, split_hidden, verdict
 
 VISIBLE = "crmcourse-visible"
 
@@ -73,7 +73,9 @@ def run(nb, workdir: Path, timeout: int, km=None, hidden: dict[str, str] | None 
         pass
 
     client = Client(nb, timeout=timeout, kernel_name="python3", allow_errors=True, km=km,
-                    interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
+                    interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}},
+                    error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "运行超时，已中断",
+                                      "traceback": [f"{TIMEOUT_ENAME}: 运行超时，已中断"]})
     ids = {i: c.metadata["crmcourse"]["grade_id"] for i, c in enumerate(nb.cells) if "crmcourse" in c.metadata}
     client.export_plan = {i: answer_names((hidden or {}).get(gid, "")) for i, gid in ids.items()
                           if (hidden or {}).get(gid, "").strip()}
@@ -84,6 +86,8 @@ def run(nb, workdir: Path, timeout: int, km=None, hidden: dict[str, str] | None 
         return "", exported()
     except DeadKernelError:
         return "内核意外退出（代码里是否调用了 os._exit() 或用光了内存？），之后的练习没有运行。", exported()
+    except KernelUnresponsive:
+        return "有代码运行超时，而且不响应中断（是否忽略了中断信号？），之后的练习没有运行。", exported()
     except CellTimeoutError:
         return "有代码运行超时且无法中断，之后的练习没有运行。", exported()
 

@@ -30,12 +30,13 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool
 
-from .judge import ExportAnswers, answer_names, apply_verdict, is_test_cell, split_hidden, verdict
+from .judge import ExportAnswers, KernelUnresponsive, answer_names, apply_verdict, is_test_cell, split_hidden, verdict
 
 # Error names written into cells that are graded 0 by SafeExecute (crmcourse reads them back).
 NOT_RUN = "NotExecutedError"
 KERNEL_DIED = "DeadKernelError"
 TIMED_OUT = "CellTimeoutError"
+STOPPED = "GradingStoppedError"
 TAMPERED = "GradingTamperedError"
 
 UNSANDBOXED = (
@@ -53,6 +54,7 @@ MESSAGES = {
     NOT_RUN: "这个测试单元格没有运行，按 0 分计。",
     KERNEL_DIED: "评分内核在这个单元格之前退出了（例如答案里调用了 os._exit()），这个测试没有运行，按 0 分计。",
     TIMED_OUT: "之前的代码运行超时且无法中断，这个测试没有运行，按 0 分计。",
+    STOPPED: "之前的单元格运行超时，而且内核不响应中断（例如代码忽略了中断信号），评分在那里停止：这个测试没有运行，按 0 分计。",
     TAMPERED: "之前的答案单元格改动了评分环境（内置函数、比较函数或 IPython 的执行机制），这个测试按 0 分计。",
 }
 
@@ -141,6 +143,8 @@ class SafeExecute(ExportAnswers, Execute):
             nb, resources = super().preprocess(nb, resources, km)
         except DeadKernelError:
             stopped = KERNEL_DIED
+        except KernelUnresponsive:
+            stopped = STOPPED
         except CellTimeoutError:
             stopped = TIMED_OUT
         if stopped:

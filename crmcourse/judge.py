@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import builtins
 
+from nbclient.exceptions import CellTimeoutError
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 from nbgrader.preprocessors import ClearHiddenTests
@@ -140,26 +141,65 @@ def apply_verdict(cell, passed: bool, reason: str) -> None:
                                             traceback=[f"{JUDGE_ERROR}：{reason}"]))
 
 
+TIMEOUT_ENAME = "CellTimeoutError"  # the error output nbclient writes for a cell it interrupted
+
+
+class KernelUnresponsive(CellTimeoutError):
+    """A cell timed out and the kernel did not stop when interrupted (e.g. it ignores SIGINT)."""
+
+
 class ExportAnswers:
     """Mixin for nbclient clients: after each planned cell, take its answers out of the kernel.
 
     ``export_plan`` maps a cell index to the answer names to export after it; the raw JSON
     text (or None) lands in ``exported[cell_index]``. What comes back is untrusted data.
+    After a cell that timed out, the kernel must answer within a few seconds of the
+    interrupt, or the run stops with ``KernelUnresponsive``.
     """
 
     export_plan: dict[int, list[str]]
     exported: dict[int, str | None]
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        self._interrupted = False
         result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if self._interrupted:
+            await self._ensure_responsive()
         names = getattr(self, "export_plan", {}).get(cell_index)
         if names:
             self.exported[cell_index] = await self._export(names, cell_index)
         return result
 
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self._interrupted = bool(self.interrupt_on_timeout)
+        return await super()._async_handle_timeout(timeout, cell)
+
+    async def _ensure_responsive(self, grace: float = 5.0) -> None:
+        """After a timed-out cell was interrupted: raise KernelUnresponsive if the kernel ignored it.
+
+        Otherwise every later cell would wait out its own timeout and score 0 while the
+        status said the notebook went on normally.
+        """
+        import time
+        from queue import Empty
+
+        from jupyter_core.utils import ensure_async
+
+        msg_id = await ensure_async(self.kc.execute("", silent=True, store_history=False, allow_stdin=False))
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            try:
+                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=0.5))
+            except Empty:
+                await self._async_check_alive()
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return
+        raise KernelUnresponsive(f"内核在中断后 {grace:g} 秒内没有响应")
+
     async def _export(self, names: list[str], cell_index: int) -> str | None:
         from nbclient import NotebookClient
-        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+        from nbclient.exceptions import DeadKernelError
 
         probe = new_code_cell(answers.kernel_code(names))
         graded = self.nb.cells[cell_index]

@@ -170,3 +170,32 @@ def test_strip_hidden_tests_touches_graded_test_cells_only():
     stripper = StripHiddenTests()
     assert stripper.preprocess_cell(test, {}, 0)[0].source.strip() == "assert a"
     assert stripper.preprocess_cell(mine, {}, 1)[0].source == "a = 1  # ### BEGIN HIDDEN TESTS in a comment\n"
+
+
+def test_a_kernel_that_ignores_interrupts_stops_the_run_with_the_reason(tmp_path):
+    """Cells after an uninterruptible one would each wait out their timeout: stop and say why."""
+    import time
+
+    from nbformat.v4 import new_notebook
+
+    from crmcourse.check import run
+
+    looping = new_code_cell("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.05)\n")
+    later = [new_code_cell("x = 1") for _ in range(5)]
+    started = time.monotonic()
+    stopped, _ = run(new_notebook(cells=[looping, *later]), tmp_path, timeout=3)
+    assert "中断" in stopped
+    assert time.monotonic() - started < 40  # not 5 more timeouts
+    assert all(cell.get("execution_count") is None for cell in later)
+
+
+def test_an_interrupted_runaway_cell_lets_the_rest_run(tmp_path):
+    from nbformat.v4 import new_notebook
+
+    from crmcourse.check import run
+
+    nb = new_notebook(cells=[new_code_cell("while True:\n    pass\n"), new_code_cell("x = 1\nx")])
+    stopped, _ = run(nb, tmp_path, timeout=3)
+    assert stopped == ""
+    assert any(out["output_type"] == "error" for out in nb.cells[0].outputs)
+    assert nb.cells[1].outputs[0]["data"]["text/plain"] == "1"
