@@ -37,6 +37,7 @@ NOT_RUN = "NotExecutedError"
 KERNEL_DIED = "DeadKernelError"
 TIMED_OUT = "CellTimeoutError"
 STOPPED = "GradingStoppedError"
+MISSING = "TestCellMissingError"
 TAMPERED = "GradingTamperedError"
 
 UNSANDBOXED = (
@@ -55,6 +56,7 @@ MESSAGES = {
     KERNEL_DIED: "评分内核在这个单元格之前退出了（例如答案里调用了 os._exit()），这个测试没有运行，按 0 分计。",
     TIMED_OUT: "之前的代码运行超时且无法中断，这个测试没有运行，按 0 分计。",
     STOPPED: "之前的单元格运行超时，而且内核不响应中断（例如代码忽略了中断信号），评分在那里停止：这个测试没有运行，按 0 分计。",
+    MISSING: "这一题的测试单元格在提交的 notebook 里找不到了（被删除、改成了其他类型或去掉了评分标记），按 0 分计。",
     TAMPERED: "之前的答案单元格改动了评分环境（内置函数、比较函数或 IPython 的执行机制），这个测试按 0 分计。",
 }
 
@@ -103,16 +105,27 @@ def error_output(ename: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=text, traceback=[f"{ename}: {text}"])
 
 
-def hidden_tests(resources) -> dict[str, str]:
-    """grade_id -> hidden tests of each graded test cell, from the gradebook (never from the submission)."""
+def teacher_tests(resources) -> dict[str, tuple[str, float]]:
+    """grade_id -> (hidden tests, points) of each graded test cell, from the gradebook (never the submission)."""
     from nbgrader.api import Gradebook
 
     info = resources.get("nbgrader", {})
     with Gradebook(info["db_url"]) as gb:
         notebook = gb.find_notebook(resources["unique_key"], info["assignment"])
-        tests = {cell.name for cell in notebook.grade_cells if cell.cell_type == "code"}
-        return {cell.name: split_hidden(cell.source)[1] for cell in notebook.source_cells
-                if cell.name in tests and cell.cell_type == "code"}
+        points = {cell.name: cell.max_score for cell in notebook.grade_cells if cell.cell_type == "code"}
+        return {cell.name: (split_hidden(cell.source)[1], points[cell.name]) for cell in notebook.source_cells
+                if cell.name in points and cell.cell_type == "code"}
+
+
+def missing_test_cell(grade_id: str, points: float) -> NotebookNode:
+    """A stand-in for a test cell the submission no longer has, so the gradebook and feedback say 0 and why."""
+    from nbformat.v4 import new_code_cell
+
+    cell = new_code_cell(f"# {grade_id}：{MESSAGES[MISSING]}")
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "task": False,
+                                 "grade_id": grade_id, "points": points, "schema_version": 3}
+    cell.outputs = [error_output(MISSING)]
+    return cell
 
 
 class SafeExecute(ExportAnswers, Execute):
@@ -129,7 +142,8 @@ class SafeExecute(ExportAnswers, Execute):
         if self.kernel_name != KERNEL_NAME and not self.allow_unsandboxed:
             self.log.error(UNSANDBOXED)
             raise UnsandboxedGradingError(UNSANDBOXED)
-        hidden = hidden_tests(resources)
+        tests = teacher_tests(resources)
+        hidden = {gid: text for gid, (text, _) in tests.items()}
         self.export_plan = {i: answer_names(hidden[c.metadata.nbgrader["grade_id"]])
                             for i, c in enumerate(nb.cells)
                             if is_test_cell(c) and hidden.get(c.metadata.nbgrader["grade_id"], "").strip()}
@@ -163,6 +177,10 @@ class SafeExecute(ExportAnswers, Execute):
                 gid = cell.metadata.nbgrader["grade_id"]
                 if index in self.export_plan:
                     apply_verdict(cell, *verdict(hidden[gid], self.exported.get(index)))
+        present = {c.metadata.nbgrader["grade_id"] for c in nb.cells if is_test_cell(c)}
+        for gid, (_, points) in tests.items():
+            if gid not in present:
+                nb.cells.append(missing_test_cell(gid, points))
         return nb, resources
 
     async def _fingerprint(self) -> dict | None:
