@@ -33,13 +33,16 @@ TOTAL_BYTES = 20 * 1024 ** 2       # all outputs of one notebook
 _SMALLEST = 512                    # below this, an output is only its note
 
 
-# How assignments/nbgrader_config.py registers the byte limit (after SafeExecute); tests append
-# it to a copy of the configuration, where it does nothing once the course's file has it.
+# How assignments/nbgrader_config.py registers the byte limits (the preprocessor right after
+# SafeExecute, and the hook that caps each cell as soon as it has run); tests append it to a
+# copy of the configuration, where it does nothing once the course's own file has it.
 CONFIG_SNIPPET = """
-from crmcourse.limits import LimitOutputBytes  # noqa: E402
+from crmcourse.limits import LimitOutputBytes, cap_executed_cell  # noqa: E402
 if LimitOutputBytes not in c.Autograde.autograde_preprocessors:
     c.Autograde.autograde_preprocessors.insert(
         c.Autograde.autograde_preprocessors.index(SafeExecute) + 1, LimitOutputBytes)
+if "on_cell_executed" not in c.SafeExecute:
+    c.SafeExecute.on_cell_executed = cap_executed_cell
 """
 
 

@@ -60,6 +60,7 @@ class Budget:
 
     def __init__(self, seconds: float | None):
         self.expired = False
+        self.killed = False   # a kernel (or another child) was killed because of the budget
         self._stop = threading.Event()
         if seconds:
             threading.Thread(target=self._run, args=(float(seconds),), daemon=True).start()
@@ -78,6 +79,7 @@ class Budget:
             for child in children:
                 try:
                     child.kill()
+                    self.killed = True
                 except psutil.Error:
                     pass
             self._stop.wait(0.5)
@@ -95,6 +97,28 @@ def _non_notebook_files(src: Path, dest: Path) -> None:
             target = dest / path.relative_to(src)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
+
+
+BUDGET_MESSAGE = "这份作业的总运行时间达到 {seconds:g} 秒的上限，评分内核已被终止；这个测试没有运行，按 0 分计。"
+
+
+def explain_budget(folder: Path, seconds: float) -> None:
+    """In the graded notebooks, say that the kernel was stopped by the time budget (not that it died)."""
+    import nbformat
+
+    from .grading import KERNEL_DIED
+
+    text = BUDGET_MESSAGE.format(seconds=float(seconds))
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        changed = False
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error" and out.get("ename") == KERNEL_DIED:
+                    out["evalue"], out["traceback"] = text, [f"{KERNEL_DIED}: {text}"]
+                    changed = True
+        if changed:
+            nbformat.write(nb, str(path))
 
 
 def read_submission(db_path: Path, chapter: str, student: str) -> dict:
@@ -160,13 +184,15 @@ def grade(job: dict) -> dict:
         result["submission"] = read_submission(db_path, chapter, student)
         out = root_dir / "autograded" / student / chapter
         result["autograded"] = str(out) if out.is_dir() else None
+        if budget.killed and out.is_dir():
+            explain_budget(out, job["budget"])
     except Refused as exc:  # the submission folder itself is a link or no folder
         result["error"] = f"提交文件夹不可用：{exc}"
     except Exception:
         result["error"] = traceback.format_exc(limit=3)
     finally:
         budget.stop()
-        result["budget_exceeded"] = budget.expired
+        result["budget_exceeded"] = budget.killed
         root.removeHandler(handler)
         if converter is not None:
             converter.log.removeHandler(handler)

@@ -611,6 +611,9 @@ def test_a_sleeping_submission_stops_at_the_time_budget(hostile):
     assert sleeper.status == "budget" and not sleeper.failed, sleeper.line()
     assert f"总运行时间达到 {BUDGET} 秒的上限" in sleeper.line()
     assert sleeper.seconds < BUDGET + 15 and sleeper.auto_score == 0
+    nb = graded_notebook(hostile["course"], SLEEPER_ID)  # the feedback says why, too
+    errors = [o.get("evalue", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert any(f"总运行时间达到 {BUDGET} 秒的上限" in e for e in errors), errors
     assert hostile["seconds"] < BUDGET + 60, hostile["lines"]
 
 

@@ -256,6 +256,8 @@ def test_the_course_configuration_accepts_the_preprocessor(tmp_path):
     config = course_config(course)
     pres = config.Autograde.autograde_preprocessors
     assert Limit in pres and pres.index(Limit) == 1 and pres.count(Limit) == 1
+    from crmcourse.limits import cap_executed_cell
+    assert config.SafeExecute.on_cell_executed is cap_executed_cell
     config.LimitOutputBytes.max_bytes = 1000
     assert Limit(config=config).max_bytes == 1000
 
@@ -291,3 +293,23 @@ def test_default_time_budget_is_far_below_twenty_minutes():
     from crmcourse.autograde import default_time_budget
 
     assert default_time_budget(60) == 180 and default_time_budget(5) == 120
+
+
+def test_the_execute_hook_caps_a_cell_as_soon_as_it_has_run():
+    """``c.SafeExecute.on_cell_executed = cap_executed_cell``: the grading process does not keep
+    every huge output until the notebook ends (a real, unsandboxed kernel: trusted code)."""
+    from nbclient import NotebookClient
+
+    from crmcourse.limits import OUTPUT_BYTES, cap_executed_cell
+
+    seen = []
+
+    def later(cell=None, cell_index=None, **_):
+        seen.append((cell_index, sum(output_size(o) for nb_cell in nb.cells[:cell_index] for o in nb_cell.outputs)))
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('print("w" * (8 * 1024 ** 2))'),
+                                         nbformat.v4.new_code_cell("1 + 1")])
+    client = NotebookClient(nb, timeout=60, on_cell_executed=cap_executed_cell, on_cell_complete=later)
+    client.execute()
+    assert output_size(nb.cells[0].outputs[0]) <= OUTPUT_BYTES + 1024 and cell_was_cut(nb.cells[0])
+    assert seen[-1][1] <= OUTPUT_BYTES + 1024
