@@ -336,14 +336,30 @@ def scores(course_dir: Path, chapter: str, student: str, gb=None) -> dict:
         return _read_scores(own, chapter, student)
 
 
+def _private_mounts(box) -> tuple[list[str], dict]:
+    """Command prefix and environment that give a sandboxed worker its own mount namespace (as root).
+
+    The worker then puts a small tmpfs on its kernels' socket folder (the one host folder a
+    kernel may write: it must create its sockets there), so a submission cannot fill the
+    grading machine's disk through it; the mount vanishes with the worker.
+    """
+    if not getattr(box, "enabled", False) or os.geteuid() != 0:
+        return [], {}
+    unshare = shutil.which("unshare", path="/usr/bin:/bin")
+    if not unshare:
+        return [], {}
+    return [unshare, "--mount", "--propagation", "private", "--"], {"CRM_PRIVATE_MOUNTS": "1"}
+
+
 class _Worker:
     def __init__(self, log_dir: Path, index: int, box=None):
         read_fd, write_fd = os.pipe()
         self.log = open(log_dir / f"worker-{index}.log", "ab")
-        self.proc = subprocess.Popen(worker_command() + [str(write_fd)], stdin=subprocess.PIPE,
+        prefix, extra = _private_mounts(box)
+        env = box.env(worker_env()) if box is not None else worker_env()
+        self.proc = subprocess.Popen(prefix + worker_command() + [str(write_fd)], stdin=subprocess.PIPE,
                                      stdout=self.log, stderr=self.log, pass_fds=(write_fd,),
-                                     env=box.env(worker_env()) if box is not None else worker_env(),
-                                     text=True, start_new_session=True)
+                                     env=dict(env, **extra), text=True, start_new_session=True)
         # Options a sandbox adds for this worker's nbgrader (its own socket folder, kernel name).
         # Without a sandbox object the caller chose to grade unsandboxed (the command line never does).
         from .sandbox import NoSandbox

@@ -99,6 +99,39 @@ def _non_notebook_files(src: Path, dest: Path) -> None:
             shutil.copy2(path, target)
 
 
+SOCKET_FOLDER_BYTES = 1024 ** 2
+
+
+def quota_socket_folder(nbgrader_args: list[str] | None) -> None:
+    """Mount a small tmpfs on this worker's kernel socket folder (private mount namespace, root only).
+
+    A sandboxed kernel may write into that folder (it creates its sockets there); without
+    this it could fill the grading machine's disk through it. ``crmcourse autograde`` starts
+    a worker in its own mount namespace (``CRM_PRIVATE_MOUNTS=1``), so the mount is invisible
+    elsewhere and disappears with the worker; otherwise nothing is mounted.
+    """
+    if os.environ.get("CRM_PRIVATE_MOUNTS") != "1" or os.geteuid() != 0:
+        return
+    try:  # the parent (crmcourse autograde) is in the namespace this worker must have left
+        if os.readlink("/proc/self/ns/mnt") == os.readlink(f"/proc/{os.getppid()}/ns/mnt"):
+            return  # not a private mount namespace after all: never mount on the host's
+    except OSError:
+        return
+    ip = next((a.split("=", 1)[1] for a in nbgrader_args or [] if a.startswith("--KernelManager.ip=")), None)
+    if not ip:
+        return
+    folder = Path(ip).parent
+    if not folder.is_dir() or os.path.ismount(folder):
+        return
+    import subprocess
+
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o",
+                           f"size={SOCKET_FOLDER_BYTES},nr_inodes=256,mode=0755,nosuid,nodev,noexec",
+                           "crm-sockets", str(folder)], capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"评分沙箱：无法给套接字文件夹 {folder} 加上容量限制：{done.stderr.strip()}", file=sys.stderr)
+
+
 BUDGET_MESSAGE = "这份作业的总运行时间达到 {seconds:g} 秒的上限，评分内核已被终止；这个测试没有运行，按 0 分计。"
 
 
@@ -162,6 +195,7 @@ def grade(job: dict) -> dict:
     converter = None
     budget = Budget(job.get("budget"))
     try:
+        quota_socket_folder(job.get("nbgrader_args"))
         root_dir = work / "course"
         refused = _copy_submission(course, student, chapter, root_dir / "submitted" / student / chapter)
         result["refused"] = [list(r) for r in refused]

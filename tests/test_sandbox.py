@@ -474,6 +474,17 @@ with open("fill.bin", "wb") as _f:
         _f.flush()
 '''
 
+FILL_SOCKETS = '''
+import os
+_argv = open("/proc/self/cmdline", "rb").read().decode().split("\\0")
+_folder = os.path.dirname(_argv[_argv.index("-f") + 1])  # the socket folder: written on the host
+with open(os.path.join(_folder, "fill.bin"), "wb") as _f:
+    for _ in range(64):  # stop at 64 MB (the test fails then) rather than fill the machine
+        _f.write(b"\\0" * (1 << 20))
+        _f.flush()
+raise AssertionError("the socket folder has no quota")
+'''
+
 SLEEP = "import time\ntime.sleep(55)"
 
 HOSTILE_ID, CONTROL_ID, SLEEPER_ID, VICTIM_ID = "hostilezq", "ctrlzq", "asleepzq", "victimzq"
@@ -534,7 +545,8 @@ def hostile(tmp_path_factory):
     notebook = f"{CHAPTER}.ipynb"
     fields = {"canary": canary, "other": control_nb, "notebook": notebook}
     submit_cells(course, HOSTILE_ID, solution,
-                 at_end=[FD_PROBE, LINKS.format(**fields), SPECIAL_FILES, BIG_PRINT, BIG_DISPLAY, FILL_DISK])
+                 at_end=[FD_PROBE, LINKS.format(**fields), SPECIAL_FILES, BIG_PRINT, BIG_DISPLAY, FILL_DISK,
+                         FILL_SOCKETS])
     submit_cells(course, SLEEPER_ID, solution, after_first=[SLEEP] * 25)
     submit_cells(course, VICTIM_ID, solution)
     # The hostile student's submitted folder itself (an exchange or an archive can deliver this).
@@ -604,6 +616,10 @@ def test_the_offenders_status_names_what_happened(hostile):
     from crmcourse.limits import cell_was_cut
     cut = [c.source for c in nb.cells if cell_was_cut(c)]
     assert BIG_PRINT in cut and any("display(" in s for s in cut)
+    for marker in ('open("fill.bin"', "the socket folder"):  # the working folder and the socket folder
+        cell = next(c for c in nb.cells if marker in c.source)
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+        assert errors and "No space left on device" in errors[0].evalue, (marker, errors)
 
 
 def test_a_sleeping_submission_stops_at_the_time_budget(hostile):
