@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
 STAMP  := $(VENV)/.installed-stamp
+# The student's working copies of the chapters (relative to this folder; see `lab`).
+WORK   ?= work
 
 # No browser pop-up when there is no display (servers, CI, SSH sessions).
 NO_BROWSER := $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
@@ -30,11 +32,14 @@ setup: $(STAMP)
 sandbox:
 	@scripts/install-sandbox-deps.sh
 
+# Students work in their own copies in $(WORK)/ (git-ignored): created from chapters/ on first use,
+# never overwritten; a newer course version is put beside a copy (crmcourse/workcopy.py).
 # nbgrader's formgrader runs the `alembic` script by name: the venv's bin folder goes first on PATH.
 lab: setup
+	$(BIN)/python -m crmcourse.workcopy --repo "$(CURDIR)" --work "$(WORK)"
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab $(NO_BROWSER) $(AS_ROOT) --port=$(PORT) --ServerApp.port_retries=0 \
 		--ServerApp.root_dir="$(CURDIR)" \
-		--LabApp.default_url=/lab/tree/chapters/00_getting_started.ipynb
+		--LabApp.default_url=/lab/tree/$(WORK)/00_getting_started.ipynb
 
 test: setup sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=10
