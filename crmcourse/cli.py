@@ -156,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      parents=[course_option])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("release", parents=[course_option], help="用 nbgrader 生成学生版章节（默认全部），并刷新 chapters/")
+    p = sub.add_parser("release", parents=[course_option],
+                       help="用 nbgrader 生成学生版章节（默认全部），并刷新 chapters/；"
+                            "chapters/ 里有本地改动（作答）的章节先备份到 work/备份/")
     p.add_argument("chapters", nargs="*", help="章节名，例如 00_getting_started")
     p.add_argument("--exchange", action="store_true",
                    help="同时发布到 nbgrader 的 exchange（学生在 JupyterLab 的 Assignment List 里获取）")
