@@ -1,10 +1,12 @@
 """The course in a real headless browser, used the way students and instructors use it.
 
 Run with `make test-browser` (not part of `make test`). It starts JupyterLab with `make lab` itself
-(same command line; only the port is a free one and no browser window is asked for), drives Debian's
+(same command line; only the port is a free one, no browser window is asked for and the student's
+working copies go to a fresh test-artifacts/browser/work/ instead of work/), drives Debian's
 chromium with Playwright and
-  1. checks that a first start shows chapter 00 and no pop-up a student must dismiss;
-  2. runs chapter 00 and a chapter with an ipywidgets explorer through the Run menu, exactly as a
+  1. checks that a first start creates the student's working copies from chapters/ and shows the
+     working copy of chapter 00 (not chapters/), with no pop-up a student must dismiss;
+  2. runs chapter 00 and a chapter with an ipywidgets explorer (their working copies) through the Run menu, exactly as a
      student does: "Run All Cells" stops at the first unanswered exercise, so the test goes on with
      "Run Selected Cell and All Below" from the next cell until every cell has been run; only the
      answer cells and their self-check cells may fail, every lesson cell must run without any error
@@ -43,7 +45,10 @@ from playwright.sync_api import sync_playwright
 REPO = Path(__file__).resolve().parents[2]
 CHAPTERS = REPO / "chapters"
 ARTIFACTS = REPO / "test-artifacts" / "browser"
-FIRST_CHAPTER = "chapters/00_getting_started.ipynb"
+# `make lab WORK=...`: the working copies, relative to the repository (git-ignored, wiped before each run,
+# so every run is a student's first start; the student's own work/ is never touched).
+WORK = (ARTIFACTS / "work").relative_to(REPO).as_posix()
+FIRST_CHAPTER = f"{WORK}/00_getting_started.ipynb"
 # Only for trying a notebook that is not (yet) a chapter: a path relative to the repository.
 WIDGET_OVERRIDE = os.environ.get("CRM_BROWSER_WIDGET_NOTEBOOK", "")
 
@@ -131,7 +136,8 @@ class LabServer:
             port = _free_port()
             log = self.log_path.open("w")
             self.proc = subprocess.Popen(
-                ["make", "-s", "--no-print-directory", "lab", f"PORT={port}", "NO_BROWSER=--no-browser"],
+                ["make", "-s", "--no-print-directory", "lab", f"PORT={port}", "NO_BROWSER=--no-browser",
+                 f"WORK={WORK}"],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True)
             log.close()
@@ -219,7 +225,7 @@ class LabServer:
 # ---------------------------------------------------------------------------------------------
 
 def _widget_chapter() -> str | None:
-    """The first chapter (after 00) whose notebook uses ipywidgets."""
+    """The working copy of the first chapter (after 00) whose notebook uses ipywidgets."""
     if WIDGET_OVERRIDE:
         return WIDGET_OVERRIDE
     for path in sorted(CHAPTERS.glob("*.ipynb")):
@@ -227,7 +233,7 @@ def _widget_chapter() -> str | None:
             continue
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         if any(c["cell_type"] == "code" and "ipywidgets" in "".join(c["source"]) for c in cells):
-            return path.relative_to(REPO).as_posix()
+            return f"{WORK}/{path.name}"
     return None
 
 
@@ -530,9 +536,23 @@ def screenshot_cells(page, name: str, state: list[dict]) -> None:
 # The tests (they share one server and one browser page, in this order)
 # ---------------------------------------------------------------------------------------------
 
+def test_first_start_creates_the_working_copies(lab):
+    """`make lab` made the student's own copy of every chapter before JupyterLab started, and said so."""
+    names = sorted(p.name for p in CHAPTERS.glob("*.ipynb"))
+    assert sorted(p.name for p in (REPO / WORK).glob("*.ipynb")) == names
+    for name in names:
+        mine = json.loads((REPO / WORK / name).read_text(encoding="utf-8"))
+        original = json.loads((CHAPTERS / name).read_text(encoding="utf-8"))
+        assert mine["cells"] == original["cells"], f"{WORK}/{name} is not a copy of chapters/{name}"
+        assert mine["metadata"]["crmcourse"]["chapter"] == Path(name).stem
+    log = lab.log_path.read_text(errors="replace")
+    assert f"已在 {WORK}/ 为您准备了 {len(names)} 章的个人工作副本" in log
+
+
 def test_first_start_opens_chapter_00_without_popups(lab, page):
     page.goto(f"{lab.url}?token={lab.token}")  # what `make lab` prints; "/" leads to chapter 00
-    page.wait_for_url(re.compile(r"/lab/tree/chapters/00_getting_started\.ipynb"))
+    # The student's working copy, not the course's chapters/ file that updates replace.
+    page.wait_for_url(re.compile(r"/lab/tree/" + re.escape(FIRST_CHAPTER)))
     page.locator(NB + " .jp-Cell").first.wait_for()
     wait_for_kernel(page, lab, FIRST_CHAPTER)
     page.wait_for_timeout(4000)  # JupyterLab asks about news a moment after start
