@@ -54,11 +54,15 @@ from nbgrader.preprocessors import (  # noqa: E402
 
 from crmcourse.grading import SafeExecute  # noqa: E402
 from crmcourse.judge import StripHiddenTests  # noqa: E402
+from crmcourse.limits import LimitOutputBytes  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, StripHiddenTests, CheckCellMetadata,
 ]
+# Outputs are capped by bytes (nbgrader's LimitOutput counts lines only): each cell as soon as it
+# has run (SafeExecute), so a huge print never piles up in the grading process, and the notebook
+# again at the end (LimitOutputBytes).
 c.Autograde.autograde_preprocessors = [
-    SafeExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    SafeExecute, LimitOutputBytes, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,
 ]

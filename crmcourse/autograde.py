@@ -37,20 +37,22 @@ import nbformat
 import psutil
 
 from . import untrusted
-from .grading import KERNEL_DIED, TAMPERED, TIMED_OUT
+from .grading import KERNEL_DIED, MISSING, STOPPED, TAMPERED, TIMED_OUT
 from .launch import worker_command, worker_env
 from .limits import cell_was_cut
 
 STATUS_TEXT = {
     "ok": "正常",
     "timeout": "有单元格超时（已中断，其余照常评分）",
+    "stopped": "有单元格超时且内核不响应中断（之后的测试记 0 分）",
+    "tests_missing": "提交里缺少测试单元格（被删除、改了类型或去掉了评分标记，这几题记 0 分）",
     "crashed": "内核崩溃（之后的测试记 0 分）",
     "tampered": "改动了评分环境（之后的测试记 0 分）",
     "corrupt": "文件损坏，无法评分（记 0 分）",
     "budget": "超出时间预算，内核已终止（没有运行的测试记 0 分，之前的照常）",
     "killed": "总运行时间超限，已终止（无自动分，待人工复核）",
     "error": "批改失败",
-    "skipped": "已批改过，跳过（用 --force 重新批改）",
+    "skipped": "已批改过、之后没有新提交，跳过",
 }
 # Statuses that leave a submission without an automatic grade: `crmcourse autograde` exits 1.
 FAILED = ("error", "killed")
@@ -233,8 +235,12 @@ def _findings(folder: Path | None, limits=None) -> tuple[str, list[str]]:
     status = ""
     if KERNEL_DIED in names:
         status = "crashed"
+    elif STOPPED in names:
+        status = "stopped"
     elif TAMPERED in names:
         status = "tampered"
+    elif MISSING in names:
+        status = "tests_missing"
     elif TIMED_OUT in names:
         status = "timeout"
     return status, _limit_notes(found, limits)

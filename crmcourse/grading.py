@@ -30,6 +30,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool
 
+from .limits import cap_executed_cell
 from .judge import ExportAnswers, KernelUnresponsive, answer_names, apply_verdict, is_test_cell, split_hidden, verdict
 
 # Error names written into cells that are graded 0 by SafeExecute (crmcourse reads them back).
@@ -204,6 +205,10 @@ class SafeExecute(ExportAnswers, Execute):
         if after is None:
             return ["probe"]
         return sorted(k for k in before.keys() & after.keys() if before[k] != after[k])
+
+    def on_cell_executed(self, **kwargs):
+        super().on_cell_executed(**kwargs)  # nbgrader records an error the outputs lack (timeouts)
+        cap_executed_cell(**kwargs)
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         self._current = cell_index

@@ -33,19 +33,6 @@ TOTAL_BYTES = 20 * 1024 ** 2       # all outputs of one notebook
 _SMALLEST = 512                    # below this, an output is only its note
 
 
-# How assignments/nbgrader_config.py registers the byte limits (the preprocessor right after
-# SafeExecute, and the hook that caps each cell as soon as it has run); tests append it to a
-# copy of the configuration, where it does nothing once the course's own file has it.
-CONFIG_SNIPPET = """
-from crmcourse.limits import LimitOutputBytes, cap_executed_cell  # noqa: E402
-if LimitOutputBytes not in c.Autograde.autograde_preprocessors:
-    c.Autograde.autograde_preprocessors.insert(
-        c.Autograde.autograde_preprocessors.index(SafeExecute) + 1, LimitOutputBytes)
-if "on_cell_executed" not in c.SafeExecute:
-    c.SafeExecute.on_cell_executed = cap_executed_cell
-"""
-
-
 def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
@@ -220,8 +207,8 @@ class LimitOutputBytes(NbGraderPreprocessor):
 def cap_executed_cell(cell=None, cell_index=None, execute_reply=None, **_) -> None:
     """nbclient ``on_cell_executed`` hook: cap a cell's outputs as soon as it has run.
 
-    Optional (``c.SafeExecute.on_cell_executed = cap_executed_cell``): keeps the grading
-    process from holding many huge outputs of earlier cells while later cells run.
+    Called by SafeExecute after every cell: keeps the grading process from holding many
+    huge outputs of earlier cells while later cells run.
     """
     if cell is not None and cell.get("outputs"):
         cell.outputs, _, _ = cap_outputs(cell.outputs, OUTPUT_BYTES)

@@ -525,13 +525,10 @@ def fingerprints(*roots: Path) -> dict[str, tuple]:
 def hostile(tmp_path_factory):
     """One sandboxed run: a control, a hostile submission, a sleeper and a student whose copy-back fails."""
     from crmcourse.autograde import autograde
-    from crmcourse.limits import CONFIG_SNIPPET
 
     assert sandbox.check() is None, sandbox.check()
     base = tmp_path_factory.mktemp("hostile")
     course = new_course(base / "course", CHAPTER)
-    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
-        config.write(CONFIG_SNIPPET)  # the output byte limit (a no-op once the course's file has it)
     result = nbgrader(course, "generate_assignment", CHAPTER, "--force")
     assert result.returncode == 0, result.stderr
     source = nbformat.read(course / "source" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)

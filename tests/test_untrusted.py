@@ -20,7 +20,7 @@ from nbformat import NotebookNode
 
 from conftest import COURSE, new_course
 from crmcourse import untrusted
-from crmcourse.limits import CONFIG_SNIPPET, MARK, LimitOutputBytes, cap_output, cap_outputs, cell_was_cut, output_size
+from crmcourse.limits import MARK, LimitOutputBytes, cap_output, cap_outputs, cell_was_cut, output_size
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="FIFOs, O_NOFOLLOW and /proc are Linux")
 CHAPTER = "00_getting_started"
@@ -245,22 +245,24 @@ def test_the_preprocessor_caps_each_output_and_the_notebook():
     assert not cut and used == 2
 
 
-def test_the_course_configuration_accepts_the_preprocessor(tmp_path):
-    """The line the README asks for in assignments/nbgrader_config.py, checked on a copy."""
+def test_the_course_configuration_caps_outputs_by_bytes():
+    """LimitOutputBytes right after SafeExecute, and SafeExecute caps each cell as soon as it has run."""
+    from nbformat.v4 import new_code_cell
+
+    from crmcourse.grading import SafeExecute
     from crmcourse.launch import course_config
     from crmcourse.limits import LimitOutputBytes as Limit
 
-    course = new_course(tmp_path / "course", CHAPTER)
-    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
-        config.write(CONFIG_SNIPPET)
-    config = course_config(course)
+    config = course_config(COURSE)
     pres = config.Autograde.autograde_preprocessors
-    assert Limit in pres and pres.index(Limit) == 1 and pres.count(Limit) == 1
-    from crmcourse.limits import cap_executed_cell
-    assert config.SafeExecute.on_cell_executed is cap_executed_cell
+    assert pres.index(Limit) == pres.index(SafeExecute) + 1 and pres.count(Limit) == 1
     config.LimitOutputBytes.max_bytes = 1000
     assert Limit(config=config).max_bytes == 1000
-
+    cell = new_code_cell("print('x' * 10**7)")
+    cell.outputs = [NotebookNode(output_type="stream", name="stdout", text="x" * 3 * 1024 ** 2)]
+    SafeExecute(config=config).on_cell_executed(cell=cell, cell_index=0,
+                                                execute_reply={"content": {"status": "ok"}})
+    assert cell_was_cut(cell) and output_size(cell.outputs[0]) <= 1024 ** 2 + 1024
 
 
 def test_cli_exit_code_says_some_failed(monkeypatch, tmp_path, capsys):
