@@ -136,12 +136,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# 您在 work/ 里的个人副本上作答：第一次启动时从 chapters/ 复制，以后从不覆盖（workcopy.py）。
 lab: setup
+	$(BIN)/python workcopy.py --repo "$(CURDIR)" --work work
 	$(BIN)/jupyter lab $(NO_BROWSER) $(AS_ROOT) --port=$(PORT) --ServerApp.port_retries=0 \\
 		--ServerApp.root_dir="$(CURDIR)" \\
-		--LabApp.default_url=/lab/tree/chapters/{first_chapter}.ipynb
+		--LabApp.default_url=/lab/tree/work/{first_chapter}.ipynb
 
-# 只删除安装的环境，不动 chapters/ 里您的作答。
+# 只删除安装的环境，不动 work/ 里您的作答。
 clean:
 	rm -rf $(VENV)
 """
@@ -195,7 +197,8 @@ def student_readme(folder: str, names: list[str]) -> str:
    ```
 
    第一次运行会在文件夹里创建 `.venv` 并安装所需的库（需要联网，几分钟），之后不再需要联网。
-   JupyterLab 在 `http://localhost:8888/lab` 打开 `chapters/{first}.ipynb`。端口可以改：`make lab PORT=9000`。
+   JupyterLab 在 `http://localhost:8888/lab` 打开 `work/{first}.ipynb`：这是您自己的副本，
+   第一次启动时从 `chapters/` 复制，以后从不覆盖。端口可以改：`make lab PORT=9000`。
    没有图形界面的机器上（服务器、SSH）不会弹出浏览器，请打开终端里打印的地址（带有访问令牌 `token=…`）。
 
 没有 `make` 的电脑（例如 Windows 的命令提示符）可以这样安装和启动：
@@ -203,7 +206,8 @@ def student_readme(folder: str, names: list[str]) -> str:
 ```
 python -m venv .venv
 .venv\\Scripts\\python -m pip install -e .
-.venv\\Scripts\\jupyter lab chapters\\{first}.ipynb
+.venv\\Scripts\\python workcopy.py
+.venv\\Scripts\\jupyter lab work\\{first}.ipynb
 ```
 
 ## 里面有什么
@@ -214,7 +218,7 @@ python -m venv .venv
 ## 练习与提交
 
 每章最后有练习。代码题下面有自检单元格，没通过时给出中文提示；老师评分时另有隐藏测试，所以自检通过不等于满分。
-书面题由老师批改。按老师的要求提交 `chapters/` 里的 notebook，不要改文件名。
+书面题由老师批改。按老师的要求提交 `work/` 里您作答的 notebook，不要改文件名。
 
 老师发来新版本时，请解压到新的文件夹，不要覆盖已经作答的 notebook。
 """
@@ -352,6 +356,7 @@ def pack(output=None, names: list[str] | None = None, *, repo: Path | None = Non
     files["pyproject.toml"] = student_pyproject(repo).encode()
     files["Makefile"] = student_makefile(names[0]).encode()
     files["start.sh"] = START_SH.encode()
+    files["workcopy.py"] = (Path(__file__).with_name("workcopy.py")).read_bytes()
     files["README.md"] = student_readme(top, names).encode()
     files[".jupyter-settings/overrides.json"] = (repo / ".jupyter-settings" / "overrides.json").read_bytes()
     if (repo / "LICENSE").is_file():

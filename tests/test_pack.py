@@ -28,7 +28,7 @@ TOP = "crm-course-student-2024-09-01"
 NAMES = chapter_names()
 # Every file the edition may hold (relative to its top folder); anything else is a failure.
 ALLOWED = [r"chapters/\d\d_\w+\.ipynb", r"crmlib/\w+\.py", r"crmlib/data/__init__\.py", r"crmlib/data/\w+\.csv",
-           r"pyproject\.toml", r"Makefile", r"start\.sh", r"README\.md", r"LICENSE",
+           r"pyproject\.toml", r"Makefile", r"start\.sh", r"workcopy\.py", r"README\.md", r"LICENSE",
            r"\.jupyter-settings/overrides\.json"]
 
 
@@ -135,8 +135,9 @@ def test_make_lab_starts_like_the_main_makefile(edition):
         assert ours in main_makefile.splitlines()
     lab = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
     for flag in ("$(NO_BROWSER)", "$(AS_ROOT)", "--port=$(PORT)", "--ServerApp.port_retries=0",
-                 "--LabApp.default_url=/lab/tree/chapters/00_getting_started.ipynb"):
+                 "--LabApp.default_url=/lab/tree/work/00_getting_started.ipynb", "python workcopy.py"):
         assert flag in lab
+    assert files["workcopy.py"] == (REPO / "crmcourse" / "workcopy.py").read_bytes()
     assert "pip install --quiet -e ." in makefile and "overrides.json $(VENV)/share/jupyter/lab/settings/" in makefile
     assert files[".jupyter-settings/overrides.json"] == (REPO / ".jupyter-settings/overrides.json").read_bytes()
     assert "make lab" in files["start.sh"].decode() and "make lab" in files["README.md"].decode()
@@ -299,3 +300,19 @@ def test_a_missing_or_stale_student_version_is_released_first(tmp_path, monkeypa
     # now up to date: no second release
     calls.clear()
     assert pack(tmp_path / "fresh.zip", repo=repo, today=DAY).refreshed == [] and calls == []
+
+
+def test_unpacked_edition_makes_working_copies(edition, tmp_path):
+    """A classroom student answers in work/, which a newer edition never overwrites."""
+    with zipfile.ZipFile(edition["path"]) as archive:
+        archive.extractall(tmp_path)
+    folder = tmp_path / TOP
+    run = lambda: subprocess.run([sys.executable, "workcopy.py", "--repo", str(folder)], cwd=folder,  # noqa: E731
+                                 capture_output=True, text=True, check=True)
+    run()
+    first = folder / "work" / "00_getting_started.ipynb"
+    assert first.read_bytes()[:1] == b"{"
+    first.write_text(first.read_text(encoding="utf-8").replace("raise NotImplementedError", "answer = 1"), encoding="utf-8")
+    mine = first.read_bytes()
+    run()
+    assert first.read_bytes() == mine
