@@ -292,7 +292,7 @@ def decode(text: str, names: list[str]) -> dict[str, tuple]:
         return {n: ("bad", "导出的数据太大") for n in names}
     try:
         payload = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a deeply nested document
         return {n: ("bad", "导出的数据不是合法的 JSON") for n in names}
     if not isinstance(payload, dict):
         return {n: ("bad", "导出的数据格式不对") for n in names}
@@ -310,6 +310,6 @@ def decode(text: str, names: list[str]) -> dict[str, tuple]:
                 out[name] = ("ok", _dec(item.get("value")))
             except AnswerFormatError as exc:
                 out[name] = ("bad", f"无法还原（{exc}）")
-            except (ValueError, TypeError, OverflowError) as exc:
+            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
                 out[name] = ("bad", f"无法还原（{type(exc).__name__}）")
     return out

@@ -119,6 +119,7 @@ def test_decoder_size_cap_and_garbage():
     assert answers.decode("x" * (answers.MAX_BYTES + 1), ["a"])["a"][0] == "bad"
     assert answers.decode("{not json", ["a"])["a"][0] == "bad"
     assert answers.decode("[]", ["a"])["a"][0] == "bad"
+    assert answers.decode('{"a": {"value": ' + "[" * 100000 + "]" * 100000 + "}}", ["a"])["a"][0] == "bad"
 
 
 def _export(names=None, **values) -> str:
