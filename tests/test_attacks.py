@@ -1,0 +1,203 @@
+"""Kernel-level attacks with blank answers score nothing, and feedback hides hidden tests even encoded.
+
+For every chapter in assignments/source, a temporary course goes through the instructor's
+real command line (``crmcourse release``, ``collect --from``, ``autograde --jobs 2`` in the
+grading sandbox, ``feedback``) with:
+
+* ``full``: the solution (must get every autograded point, or the run means nothing);
+* ``blank``: the untouched student version (0 points);
+* ``attack-N``: the answer stubs left in place (nothing computed), each answer cell headed
+  by one attack of crmcourse/attacks.py, spread so that every attack is used in every
+  chapter: error handlers, patched compilers and input transformers, a wrapped
+  ``do_execute``, audit hooks, event hooks disguised as IPython's, a spoofed tamper probe,
+  answer objects that read the test's frames, reading files, printing "passed".
+  Each must score 0 on every autograded cell.
+
+Every feedback page (attacks, full, blank) is searched for the hidden tests' lines and their
+expected literals, in plain text and decoded (base64, hex, zlib, rot13, reversed text,
+``\\u`` escapes). Literals that the lesson itself shows (the blank submission's page) or
+that an honest solution's own code shows (the full submission's page) do not count.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from crmcourse import attacks, cheats
+from crmcourse import notebooks as N
+from crmcourse.cli import main
+from crmcourse.course import chapters
+from conftest import new_course, once_per_worker
+
+REPO = Path(__file__).resolve().parents[1]
+CHAPTERS = chapters(REPO / "assignments")
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="评分沙箱基于 Linux 的 bubblewrap")
+
+
+def _scores(course: Path, chapter: str, student: str) -> dict[str, tuple[float, float]]:
+    """Autograded cells of one submission: grade_id -> (score, max score), from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        try:
+            sub = gb.find_submission(chapter, student)
+        except MissingEntry:
+            return {}
+        return {g.name: (float(g.score or 0.0), float(g.max_score)) for nb in sub.notebooks for g in nb.grades
+                if g.cell_type == "code"}
+
+
+@pytest.fixture(scope="module", params=[pytest.param(c, marks=pytest.mark.xdist_group(f"attacks-{c}"))
+                                        for c in CHAPTERS])
+@once_per_worker
+def attacked(request, tmp_path_factory):
+    chapter = request.param
+    tmp = tmp_path_factory.mktemp(f"attacks-{chapter}")
+    course = new_course(tmp / "course", chapter)
+    cli = ["--course", str(course)]
+    main(cli + ["release", chapter])
+    source = N.read(N.source_notebook(course, chapter))
+    student = N.read(N.release_notebook(course, chapter))
+    exes = N.exercises(source)
+    plans = {f"attack-{i}": plan for i, plan in enumerate(attacks.attack_plans(exes))}
+    inbox = tmp / "inbox"
+    inbox.mkdir()
+    for name, plan in plans.items():
+        nbformat.write(attacks.build_attack(source, student, plan), str(inbox / f"{name}.ipynb"))
+    nbformat.write(cheats.build_full(source, student), str(inbox / "full.ipynb"))
+    nbformat.write(student, str(inbox / "blank.ipynb"))
+    main(cli + ["collect", chapter, "--from", str(inbox)])
+    main(cli + ["autograde", chapter, "--jobs", "2", "--no-progress"])
+    students = list(plans) + ["full", "blank"]
+    scores = {s: _scores(course, chapter, s) for s in students}
+    refused = None
+    try:
+        main(cli + ["feedback", chapter])
+    except (RuntimeError, SystemExit) as exc:  # crmcourse feedback deletes a leaking page and raises
+        refused = f"{type(exc).__name__}: {exc}"
+    pages = {p.parent.parent.name: p for p in sorted((course / "feedback").glob(f"*/{chapter}/*.html"))}
+    return {"chapter": chapter, "course": course, "source": source, "student": student, "exercises": exes,
+            "plans": plans, "scores": scores, "refused": refused, "pages": pages}
+
+
+# ---------------------------------------------------------------- no kernel needed
+
+def test_every_attack_snippet_compiles():
+    for name in attacks.ATTACKS:
+        code = attacks.attack_code(name)
+        compile(code, name, "exec")
+        # nbgrader would take these for its own markers (and fail on the notebook)
+        for marker in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION"):
+            assert marker not in code, (name, marker)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_plans_use_every_attack_in_every_chapter(chapter):
+    source = N.read(N.source_notebook(REPO / "assignments", chapter))
+    plans = attacks.attack_plans(N.exercises(source))
+    used = [a for plan in plans for a in plan.values() if a != attacks.BLANK]
+    assert sorted(used) == sorted(attacks.ATTACKS)
+    assert 2 <= len(plans) <= 3
+    for plan in plans:
+        assert list(plan.values())[0] != "printer"  # the printer needs an earlier test cell to dump
+
+
+def test_leak_detector_sees_through_encodings():
+    import base64
+    import codecs
+    import zlib
+
+    line = "assert -0.01 < revenue_2024 - _expected < 0.01"
+    secret = [line, "80904.95", "S0023", "机关团体宾馆"]
+    raw = line.encode()
+    for shown in [line, base64.b64encode(raw).decode(), raw.hex(), codecs.encode(line, "rot13"), line[::-1],
+                  base64.b64encode(zlib.compress(raw)).decode(), base64.urlsafe_b64encode(raw).decode(),
+                  line.encode("unicode_escape").decode(), "x " + base64.b64encode(base64.b64encode(raw)).decode()]:
+        page = f"<html><body><pre>All tests passed! {shown} done</pre></body></html>"
+        assert any(line in hit for hit in attacks.leaks(page, secret)), shown
+    for shown in ["80904.950", base64.b64encode(b"top = 'S0023'").decode(),
+                  "\\u673a\\u5173\\u56e2\\u4f53\\u5bbe\\u9986"]:
+        assert attacks.leaks(f"<p>{shown}</p>", secret), shown
+    assert attacks.leaks("<p>这一题的测试全部通过。80904.9 S00231 机关团体</p>", secret) == []
+
+
+# ---------------------------------------------------------------- graded for real
+
+def _attribution(graded, student: str) -> dict[str, str]:
+    """test cell -> the attack in its own answer cell, and the attacks above it."""
+    plan = graded["plans"][student]
+    earlier, label = [], {}
+    for ex in graded["exercises"]:
+        attack = plan.get(ex.answer_id, attacks.BLANK)
+        label[ex.test_id] = f"{attack}；此前：{', '.join(earlier) or '无'}"
+        if attack != attacks.BLANK:
+            earlier.append(attack)
+    return label
+
+
+def test_full_solution_gets_every_point(attacked):
+    scores = attacked["scores"]["full"]
+    assert scores, f"{attacked['chapter']}：参考答案没有评分结果"
+    lost = {k: s for k, s in scores.items() if s[0] != s[1]}
+    assert not lost, f"{attacked['chapter']}：参考答案没有拿到满分：{lost}"
+    assert set(scores) >= {ex.test_id for ex in attacked["exercises"]}
+
+
+def test_blank_gets_nothing(attacked):
+    scored = {k: s for k, s in attacked["scores"]["blank"].items() if s[0] > 0}
+    assert not scored, f"{attacked['chapter']}：空白提交得了分：{scored}"
+
+
+def test_attacks_get_nothing(attacked):
+    scored = {}
+    for student in attacked["plans"]:
+        assert attacked["scores"][student], f"{attacked['chapter']}：{student} 没有评分结果"
+        label = _attribution(attacked, student)
+        for cell, (score, _) in attacked["scores"][student].items():
+            if score > 0:
+                scored[f"{student}/{cell}"] = f"{score:g} 分（本题：{label.get(cell, '?')}）"
+    assert not scored, f"{attacked['chapter']}：空白作答加攻击代码得了分：{scored}"
+
+
+def test_attack_snippets_ran(attacked):
+    """The attacks failed for the right reason: none of them stopped at a syntax error of its own."""
+    broken = {}
+    for student, plan in attacked["plans"].items():
+        path = attacked["course"] / "autograded" / student / attacked["chapter"] / f"{attacked['chapter']}.ipynb"
+        assert path.is_file(), f"{path} 不存在"
+        for cell in N.read(path).cells:
+            attack = plan.get(N.meta(cell).get("grade_id"), attacks.BLANK)
+            if attack == attacks.BLANK or not N.is_answer_cell(cell):
+                continue
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error" and out.get("ename") in ("SyntaxError", "IndentationError"):
+                    broken[f"{student}/{attack}"] = f"{out.get('ename')}: {out.get('evalue')}"
+    assert not broken, broken
+
+
+def test_feedback_generated_without_refusal(attacked):
+    assert attacked["refused"] is None, (f"{attacked['chapter']}：crmcourse feedback 发现反馈页含有隐藏测试，"
+                                         f"拒绝生成：{attacked['refused']}")
+    assert set(attacked["pages"]) == set(attacked["plans"]) | {"full", "blank"}
+
+
+def test_feedback_pages_show_no_secret(attacked):
+    source_path = N.source_notebook(attacked["course"], attacked["chapter"])
+    lines = attacks.secrets(source_path, attacked["student"], literals=False)
+    assert lines, "no hidden-test lines found in the teacher version"
+    # What the lesson shows anyway (blank), and what an honest solution's own code shows (full):
+    # literals found there are not secrets. These two pages are checked for hidden-test lines.
+    honest = ("blank", "full")
+    public = [attacks.html_text(attacked["pages"][s].read_text(encoding="utf-8"))
+              for s in honest if s in attacked["pages"]]
+    secret = attacks.secrets(source_path, attacked["student"], public=public)
+    found = {}
+    for student, page in attacked["pages"].items():
+        html = page.read_text(encoding="utf-8")
+        hits = attacks.leaks(html, lines if student in honest else secret)
+        if hits or "BEGIN HIDDEN TESTS" in html:
+            found[f"{student}/{page.name}"] = hits[:5] or ["BEGIN HIDDEN TESTS"]
+    assert not found, f"{attacked['chapter']}：反馈页里有隐藏测试的内容（含编码后的形式）：{found}"
