@@ -162,7 +162,12 @@ class ExportAnswers:
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         self._interrupted = False
-        result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        try:
+            result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        except CellTimeoutError as exc:  # the interrupt went unanswered: nbclient gave up waiting for output
+            if self._interrupted and not isinstance(exc, KernelUnresponsive):
+                raise KernelUnresponsive("内核在中断后没有结束这个单元格") from exc
+            raise
         if self._interrupted:
             await self._ensure_responsive()
         names = getattr(self, "export_plan", {}).get(cell_index)

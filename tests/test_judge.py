@@ -200,3 +200,26 @@ def test_an_interrupted_runaway_cell_lets_the_rest_run(tmp_path):
     assert stopped == ""
     assert any(out["output_type"] == "error" for out in nb.cells[0].outputs)
     assert nb.cells[1].outputs[0]["data"]["text/plain"] == "1"
+
+
+def test_feedback_line_follows_the_score_nbgrader_records():
+    """A test cell with stderr output scores 0 in nbgrader: its feedback line must not say it passed."""
+    from nbgrader.utils import determine_grade
+
+    from crmcourse.feedback import PASSED_HINT, STDERR_HINT, HideHiddenTestOutputs
+
+    def test_cell(*outputs):
+        cell = new_code_cell("assert x")
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "points": 2, "grade_id": "t"}
+        cell.outputs = list(outputs)
+        return cell
+
+    cases = [(test_cell(), PASSED_HINT),
+             (test_cell(new_output("stream", name="stderr", text="warning")), STDERR_HINT),
+             (test_cell(new_output("error", ename=JUDGE_ERROR, evalue="没有找到答案变量 x", traceback=[])), "没有找到答案变量 x"),
+             (test_cell(new_output("error", ename="AssertionError", evalue="应该是 float", traceback=[])), "应该是 float")]
+    for cell, words in cases:
+        passed = determine_grade(cell)[0] == 2
+        shown, _ = HideHiddenTestOutputs().preprocess_cell(cell, {}, 0)
+        text = shown.outputs[0].get("text") or shown.outputs[0].get("evalue")
+        assert words in text and (PASSED_HINT in text) == passed

@@ -1,0 +1,92 @@
+"""Status lines and feedback tell the truth, in a real sandboxed grading run of chapter 00.
+
+* ``deaf``: the first answer ignores SIGINT and loops: the run stops there with its own
+  status (not "interrupted, the rest graded as usual"), quickly, and later tests score 0;
+* ``noisy``: correct answers, but an event hook writes to stderr after every cell: nbgrader
+  scores a test cell with stderr output 0 (and the hook trips the tamper check), so the
+  feedback must not say any exercise passed;
+* ``trimmed``: correct answers, one test cell deleted and one stripped of its nbgrader
+  metadata: status and feedback say the tests are missing, those exercises score 0.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+import nbformat
+import pytest
+
+from conftest import new_course
+from crmcourse import notebooks as N
+from crmcourse import sandbox
+
+CHAPTER = "00_getting_started"
+pytestmark = [pytest.mark.skipif(sys.platform != "linux", reason="评分沙箱基于 Linux 的 bubblewrap"),
+              pytest.mark.xdist_group("status-truth")]
+
+DEAF = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.05)\n"
+NOISY = ("import sys as _s\nget_ipython().events.register('post_run_cell', "
+         "lambda *a: _s.stderr.write('warning\\n'))\n")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    from crmcourse.autograde import autograde
+    from crmcourse.feedback import generate
+    from crmcourse.release import release
+
+    assert sandbox.check() is None, sandbox.check()
+    course = new_course(tmp_path_factory.mktemp("truth") / "course", CHAPTER)
+    release(course, [CHAPTER])
+    source = N.read(N.source_notebook(course, CHAPTER))
+    student = N.read(N.release_notebook(course, CHAPTER))
+    exes = N.exercises(source)
+    answers = N.solutions(source)
+    first = exes[0]
+    notebooks = {
+        "deaf": N.fill(student, {**answers, first.answer_id: DEAF}),
+        "noisy": N.fill(student, {**answers, first.answer_id: NOISY + answers[first.answer_id]}),
+        "trimmed": N.fill(student, answers, tests={exes[1].test_id: None}),
+    }
+    for cell in notebooks["trimmed"].cells:
+        if N.meta(cell).get("grade_id") == exes[2].test_id:
+            del cell.metadata["nbgrader"]
+    for name, nb in notebooks.items():
+        folder = course / "submitted" / name / CHAPTER
+        folder.mkdir(parents=True)
+        nbformat.write(nb, str(folder / f"{CHAPTER}.ipynb"))
+    started = time.monotonic()
+    with sandbox.grading_sandbox() as box:
+        results = autograde(course, CHAPTER, jobs=2, timeout=5, progress=False, echo=lambda *a: None, box=box)
+    seconds = time.monotonic() - started
+    generate(course, CHAPTER)
+    pages = {name: (course / "feedback" / name / CHAPTER / f"{CHAPTER}.html").read_text(encoding="utf-8")
+             for name in notebooks}
+    return {"results": {r.student: r for r in results}, "pages": pages, "exes": exes, "seconds": seconds}
+
+
+def test_an_ignored_interrupt_stops_the_run_and_says_so(graded):
+    deaf = graded["results"]["deaf"]
+    assert deaf.status == "stopped", deaf.line()
+    assert "不响应中断" in deaf.line()
+    assert deaf.auto_score == 0
+    assert graded["seconds"] < 90  # not one timeout per remaining cell
+    assert "内核不响应中断" in graded["pages"]["deaf"]
+
+
+def test_a_test_cell_with_stderr_output_is_not_reported_as_passed(graded):
+    noisy = graded["results"]["noisy"]
+    assert noisy.auto_score == 0, noisy.cells
+    assert "这一题的测试全部通过" not in graded["pages"]["noisy"]
+
+
+def test_missing_test_cells_are_named_and_score_zero(graded):
+    trimmed = graded["results"]["trimmed"]
+    exes = graded["exes"]
+    assert trimmed.status == "tests_missing", trimmed.line()
+    for ex in exes[1:3]:
+        assert trimmed.cells[ex.test_id]["score"] == 0
+    for ex in exes[:1] + exes[3:]:
+        assert trimmed.cells[ex.test_id]["score"] == ex.points
+    assert "找不到了" in graded["pages"]["trimmed"]
+    assert "缺少测试单元格" in trimmed.line()
