@@ -69,21 +69,11 @@ def hidden_lines(source_notebook) -> list[str]:
     return lines
 
 
-def html_text(html: str) -> str:
-    """The visible text of an HTML page (tags removed, entities decoded, ANSI codes dropped)."""
-    import html as htmllib
-    import re
-
-    text = re.sub(r"<style.*?</style>|<script.*?</script>", "", html, flags=re.S)
-    text = re.sub(r"<[^>]+>", "", text)
-    text = htmllib.unescape(text)
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
-
-
 def leaked_lines(feedback_html: str, lines: list[str]) -> list[str]:
-    """Hidden-test lines that appear in a feedback page (whitespace-insensitive)."""
-    flat = "".join(html_text(feedback_html).split())
-    return [line for line in lines if "".join(line.split()) in flat]
+    """Hidden-test lines that appear in a feedback page, in plain text or encoded (crmcourse.leaks)."""
+    from .leaks import leaks
+
+    return list(dict.fromkeys(hit.split(": ", 1)[1] for hit in leaks(feedback_html, lines)))
 
 
 class FeedbackWithheld(RuntimeError):
@@ -95,18 +85,46 @@ class FeedbackWithheld(RuntimeError):
                          f"其余 {len(pages)} 份反馈已生成。请在 Formgrader 里查看这几份作业。")
 
 
-def generate(course_dir, chapter: str, students: list[str] | None = None) -> list:
-    """nbgrader generate_feedback for a chapter, then check no hidden-test line leaked."""
+class FeedbackPages(list):
+    """The feedback pages generated (paths), and ``missing``: student -> why they got none (Chinese)."""
+
+    def __init__(self, pages=(), missing: dict | None = None):
+        super().__init__(pages)
+        self.missing = dict(missing or {})
+
+
+def generate(course_dir, chapter: str, students: list[str] | None = None) -> FeedbackPages:
+    """nbgrader generate_feedback for a chapter, then check no hidden-test line leaked.
+
+    Raises :class:`crmcourse.errors.CourseError` when nothing of the chapter has been graded yet
+    (next step: ``crmcourse autograde``). The pages come back as a :class:`FeedbackPages`;
+    its ``missing`` names each student with a submission who got no page, and why.
+    """
     from pathlib import Path
 
+    from . import untrusted
+    from .autograde import is_corrupt, last_exception, submitted_students
+    from .errors import CourseError
     from .notebooks import source_notebook
     from .release import nbgrader
 
     course_dir = Path(course_dir)
+    base = course_dir / "autograded"
+    graded = {p.name for p in base.iterdir() if untrusted.is_dir(p / chapter)} if untrusted.is_dir(base) else set()
+    wanted = set(students) if students else None
+    if not (graded if wanted is None else graded & wanted):
+        who = f"（{', '.join(sorted(wanted))}）" if wanted else ""
+        only = f" --student {' --student '.join(sorted(wanted))}" if wanted else ""
+        raise CourseError(f"{chapter}{who} 还没有批改结果（autograded/<学号>/{chapter}/ 不存在），没有可以生成的反馈。"
+                          f"先运行 crmcourse autograde {chapter}{only}，再生成反馈。")
     args = ["generate_feedback", chapter, "--force"]
     if students and len(students) == 1:
         args.append(f"--student={students[0]}")
-    nbgrader(course_dir, *args)
+    failure = ""
+    try:
+        nbgrader(course_dir, *args)
+    except RuntimeError as exc:  # nbgrader stops with an error when one student's page fails: the others exist
+        failure = last_exception(str(exc)) or str(exc).strip().splitlines()[0]
     secret = hidden_lines(source_notebook(course_dir, chapter))
     pages, withheld = [], []
     for page in sorted((course_dir / "feedback").glob(f"*/{chapter}/*.html")):
@@ -115,6 +133,24 @@ def generate(course_dir, chapter: str, students: list[str] | None = None) -> lis
             withheld.append(page.parent.parent.name)
         else:
             pages.append(page)
+    if failure and not pages and not withheld:
+        raise CourseError(f"nbgrader 没能生成 {chapter} 的反馈：{failure}")
+    have = {p.parent.parent.name for p in pages} | set(withheld)
+    expected = set(submitted_students(course_dir, chapter)) | graded
+    if wanted is not None:
+        expected &= wanted
+    missing = {}
+    for student in sorted(expected - have):
+        if student not in graded:
+            broken = is_corrupt(course_dir / "submitted" / student / chapter)
+            if broken:
+                missing[student] = f"提交的文件损坏（{broken}），没有批改结果；请让学生重新提交"
+            else:
+                missing[student] = (f"没有批改结果（还没有批改，或批改失败，见 autograde 的结果行）："
+                                    f"crmcourse autograde {chapter} --student {student}")
+        else:
+            missing[student] = f"nbgrader 生成反馈时出错：{failure}" if failure else "nbgrader 没有生成这一份"
+    result = FeedbackPages(pages, missing)
     if withheld:
-        raise FeedbackWithheld(pages, withheld)
-    return pages
+        raise FeedbackWithheld(result, withheld)
+    return result

@@ -37,7 +37,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crmcourse import attacks, cheats
+from crmcourse import attacks, cheats, leaks
 from crmcourse import notebooks as N
 from crmcourse.cli import main
 from crmcourse.course import chapters
@@ -170,11 +170,11 @@ def test_leak_detector_sees_through_encodings():
                   base64.b64encode(zlib.compress(raw)).decode(), base64.urlsafe_b64encode(raw).decode(),
                   line.encode("unicode_escape").decode(), "x " + base64.b64encode(base64.b64encode(raw)).decode()]:
         page = f"<html><body><pre>All tests passed! {shown} done</pre></body></html>"
-        assert any(line in hit for hit in attacks.leaks(page, secret)), shown
+        assert any(line in hit for hit in leaks.leaks(page, secret)), shown
     for shown in ["80904.950", base64.b64encode(b"top = 'S0023'").decode(),
                   "\\u673a\\u5173\\u56e2\\u4f53\\u5bbe\\u9986"]:
-        assert attacks.leaks(f"<p>{shown}</p>", secret), shown
-    assert attacks.leaks("<p>这一题的测试全部通过。80904.9 S00231 机关团体</p>", secret) == []
+        assert leaks.leaks(f"<p>{shown}</p>", secret), shown
+    assert leaks.leaks("<p>这一题的测试全部通过。80904.9 S00231 机关团体</p>", secret) == []
 
 
 # ---------------------------------------------------------------- graded for real
@@ -239,18 +239,18 @@ def test_feedback_generated_without_refusal(graded):
 
 def test_feedback_pages_show_no_secret(graded):
     source_path = N.source_notebook(graded["course"], graded["chapter"])
-    lines = attacks.secrets(source_path, graded["student"], literals=False)
+    lines = leaks.secrets(source_path, graded["student"], literals=False)
     assert lines, "no hidden-test lines found in the teacher version"
     # What the lesson shows anyway (blank), and what an honest solution's own code shows (full):
     # literals found there are not secrets. These two pages are checked for hidden-test lines.
     honest = ("blank", "full")
-    public = [attacks.html_text(graded["pages"][s].read_text(encoding="utf-8"))
+    public = [leaks.html_text(graded["pages"][s].read_text(encoding="utf-8"))
               for s in honest if s in graded["pages"]]
-    secret = attacks.secrets(source_path, graded["student"], public=public)
+    secret = leaks.secrets(source_path, graded["student"], public=public)
     found = {}
     for student, page in graded["pages"].items():
         html = page.read_text(encoding="utf-8")
-        hits = attacks.leaks(html, lines if student in honest else secret)
+        hits = leaks.leaks(html, lines if student in honest else secret)
         if hits or "BEGIN HIDDEN TESTS" in html:
             found[f"{student}/{page.name}"] = hits[:5] or ["BEGIN HIDDEN TESTS"]
     assert not found, f"{graded['chapter']}：反馈页里有隐藏测试的内容（含编码后的形式）：{found}"
