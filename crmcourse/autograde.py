@@ -22,8 +22,10 @@ converter in a private folder with a private copy of the gradebook, so
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import selectors
 import shutil
 import sqlite3
@@ -37,6 +39,7 @@ import nbformat
 import psutil
 
 from . import untrusted
+from .errors import CourseError, GradingInterrupted
 from .grading import KERNEL_DIED, MISSING, STOPPED, TAMPERED, TIMED_OUT
 from .launch import worker_command, worker_env
 from .limits import cell_was_cut
@@ -85,11 +88,18 @@ class Result:
     def failed(self) -> bool:
         return self.status in FAILED
 
+    @property
+    def pending_manual(self) -> float:
+        """Points of written (not autograded) answers that nobody has graded yet."""
+        if not self.cells:
+            return max(0.0, self.max_score - self.auto_max)
+        return sum(c["max"] for c in self.cells.values() if c["type"] != "code" and c.get("pending", True))
+
     def line(self) -> str:
         text = STATUS_TEXT.get(self.status, self.status)
         if self.status == "skipped":
             return f"{self.student:<16} {text}"
-        manual = self.max_score - self.auto_max
+        manual = self.pending_manual
         extra = f"，书面题 {manual:g} 分待人工批改" if manual > 0 else ""
         notes = "".join(f"；{n}" for n in self.notes)
         return (f"{self.student:<16} {self.score:5g} / {self.max_score:g} 分"
@@ -328,7 +338,8 @@ def _read_scores(gb, chapter: str, student: str) -> dict:
     cells = {}
     for nb in sub.notebooks:
         for g in nb.grades:
-            cells[g.name] = {"score": float(g.score), "max": float(g.max_score), "type": g.cell_type}
+            cells[g.name] = {"score": float(g.score), "max": float(g.max_score), "type": g.cell_type,
+                             "pending": g.manual_score is None and g.auto_score is None}
     return cells
 
 
@@ -478,11 +489,16 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
     from tqdm import tqdm
 
     course_dir = Path(course_dir).resolve()
-    ensure_assignment(course_dir, chapter)
     names = list(students) if students else submitted_students(course_dir, chapter)
+    collect_hint = (f"先收取作业：crmcourse collect {chapter}（学生在 Assignment List 里提交的），"
+                    f"或 crmcourse collect {chapter} --from 文件夹（别的方式收来的 notebook）")
+    if not names:
+        raise CourseError(f"还没有 {chapter} 的提交可以批改（{course_dir / 'submitted'}/<学号>/{chapter}/ 不存在）。"
+                          f"{collect_hint}")
     missing = [s for s in names if not (course_dir / "submitted" / s / chapter).is_dir()]
     if missing:
-        raise SystemExit(f"没有这些学生的 {chapter} 提交：{', '.join(missing)}")
+        raise CourseError(f"没有这些学生的 {chapter} 提交：{', '.join(missing)}。{collect_hint}")
+    ensure_assignment(course_dir, chapter)
     results: dict[str, Result] = {}
     todo = []
     for name in names:
@@ -497,13 +513,15 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
     hard_limit = wall_limit if wall_limit is not None else time_budget + GRACE_SECONDS
     box_limits = getattr(box, "limits", None)
 
-    work = Path(tempfile.mkdtemp(prefix="crm-autograde-"))
-    template = work / "template.db"
-    snapshot(db_path(course_dir), template)
     from nbgrader.api import Gradebook
 
-    book = Gradebook(f"sqlite:///{db_path(course_dir)}")  # the only writer while grading runs
-    bar = tqdm(total=len(todo), desc=f"批改 {chapter}", unit="份", disable=not progress, leave=True)
+    # Holds a copy of the gradebook (solutions, hidden tests) and the workers' folders: removed
+    # whatever happens, Ctrl-C included (see the end).
+    work = Path(tempfile.mkdtemp(prefix="crm-autograde-"))
+    template = work / "template.db"
+    book = bar = None
+    workers: list[_Worker] = []
+    taking: list[str] = []  # the student whose result is being merged and copied back right now
     write = tqdm.write if progress else echo
 
     def take(name: str, raw: dict | None, status: str, detail: str) -> tuple[str, str, list[str]]:
@@ -537,6 +555,7 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
         return status, detail, notes + limit_notes
 
     def finish(name: str, raw: dict | None, status: str, detail: str = "") -> None:
+        taking[:] = [name]
         taken = False
         try:
             status, detail, notes = take(name, raw, status, detail)
@@ -559,14 +578,21 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
                     pass
             status, detail, notes = "error", f"评分结果无法取回或写入成绩库：{type(exc).__name__}: {exc}", []
         finally:
+            if raw is not None and not raw.get("ok"):
+                raw["reason"] = failure_reason(raw)  # read from the worker's nbgrader log before it goes
             if raw is not None and raw.get("work"):
                 shutil.rmtree(raw["work"], ignore_errors=True)
         if taken and not (raw or {}).get("ok") and status not in ("killed", "budget"):
             broken = is_corrupt(course_dir / "submitted" / name / chapter)
             if broken:
                 status, detail = "corrupt", broken
+            elif status == "error":  # e.g. another chapter's notebook (collect rejects those; a copy by hand does not)
+                from .collect import chapter_grade_ids, folder_problem
+
+                detail = folder_problem(course_dir / "submitted" / name / chapter, chapter,
+                                        chapter_grade_ids(course_dir)) or detail
         if status == "error" and raw is not None:
-            detail = detail or raw.get("error") or raw.get("log_tail", "")
+            detail = detail or raw.get("reason") or raw.get("error") or raw.get("log_tail", "")
         if status == "killed":
             notes.append(f"超过 {hard_limit:g} 秒仍未结束")
         try:
@@ -580,16 +606,14 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
         r.auto_score = sum(c["score"] for c in cells.values() if c["type"] == "code")
         r.auto_max = sum(c["max"] for c in cells.values() if c["type"] == "code")
         results[name] = r
+        taking.clear()
         write(r.line() + (f"\n    {detail.strip().splitlines()[-1][:200]}"
                           if detail.strip() and status in ("error", "corrupt") else ""))
         bar.update(1)
 
     detail_seconds: dict[str, float] = {}
     queue = list(todo)
-    workers = [_Worker(work, i, box) for i in range(max(1, min(jobs, len(todo))))] if todo else []
     selector = selectors.DefaultSelector()
-    for w in workers:
-        selector.register(w.fd, selectors.EVENT_READ, w)
 
     def dispatch(w: _Worker) -> None:
         if queue:
@@ -609,7 +633,14 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
         selector.register(fresh.fd, selectors.EVENT_READ, fresh)
         return fresh
 
+    interrupted = stopped = False
     try:
+        snapshot(db_path(course_dir), template)
+        book = Gradebook(f"sqlite:///{db_path(course_dir)}")  # the only writer while grading runs
+        bar = tqdm(total=len(todo), desc=f"批改 {chapter}", unit="份", disable=not progress, leave=True)
+        for i in range(max(1, min(jobs, len(todo))) if todo else 0):
+            workers.append(_Worker(work, i, box))
+            selector.register(workers[-1].fd, selectors.EVENT_READ, workers[-1])
         for w in workers:
             dispatch(w)
         while any(w.job for w in workers):
@@ -634,15 +665,91 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
                     fresh = replace(w)
                     finish(name, None, "killed", f"超过 {hard_limit:.0f} 秒")
                     dispatch(fresh)
-        interrupted = False
-    except BaseException:  # Ctrl-C or an error here: stop grading at once, kernels included
+    except KeyboardInterrupt:  # Ctrl-C: stop grading at once, kernels included; say how far it got
+        interrupted = stopped = True
+    except BaseException:  # an error here: stop grading at once, kernels included
         interrupted = True
         raise
     finally:
-        for w in workers:
-            if w.proc.poll() is None:
-                w.kill() if interrupted else w.stop()
-        bar.close()
-        book.close()
-        shutil.rmtree(work, ignore_errors=True)
+        with _ignoring_interrupts():  # a second Ctrl-C must not leave the temporary folder behind
+            for w in workers:
+                if w.proc.poll() is None:
+                    w.kill() if interrupted else w.stop()
+            if taking:  # stopped while this student's result was half taken: nothing half-copied stays
+                try:
+                    untrusted.remove(course_dir / "autograded" / taking[0] / chapter)
+                except OSError:
+                    pass
+            if bar is not None:
+                bar.close()
+            if book is not None:
+                book.close()
+            shutil.rmtree(work, ignore_errors=True)
+    if stopped:
+        raise GradingInterrupted(chapter, sum(1 for r in results.values() if r.status != "skipped"), len(todo))
     return [results[n] for n in names]
+
+
+@contextlib.contextmanager
+def _ignoring_interrupts():
+    """SIGINT is ignored inside (main thread only; elsewhere signals cannot be set)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# nbgrader's last words when a conversion failed: the reason itself is in its log, above.
+VAGUE_ERRORS = ("Please see the the above traceback", "Please see the error log")
+LOG_BYTES = 1024 ** 2
+
+
+def last_exception(log: str) -> str:
+    """The exception line (``Type: message``) of the last Python traceback in a log ('' if none)."""
+    lines = log.splitlines()
+    starts = [i for i, line in enumerate(lines) if "Traceback (most recent call last):" in line]
+    if not starts:
+        return ""
+    for line in lines[starts[-1] + 1:]:
+        if line and not line[0].isspace() and not line.startswith("During handling"):
+            return re.sub(r"^\[[^\]]*\]\s*", "", line).strip()
+    return ""
+
+
+def failure_reason(raw: dict) -> str:
+    """Why nbgrader did not grade a submission: its error, or the real exception from its log.
+
+    nbgrader ends a failed conversion with "Please see the the above traceback", and the
+    traceback went to the worker's log (``<work>/nbgrader.log``), not to the result.
+    """
+    error = (raw.get("error") or "").strip()
+    if error and not any(v in error for v in VAGUE_ERRORS):
+        return error
+    log = ""
+    if raw.get("work"):
+        try:
+            folder = untrusted.open_dir(raw["work"])
+            try:
+                fd, st = untrusted.open_regular("nbgrader.log", dir_fd=folder)
+            finally:
+                os.close(folder)
+            try:  # the end of the log: that is where the last traceback is
+                os.lseek(fd, max(0, st.st_size - LOG_BYTES), os.SEEK_SET)
+                log = os.read(fd, LOG_BYTES).decode("utf-8", "replace")
+            finally:
+                os.close(fd)
+        except OSError:
+            log = ""
+    found = last_exception(log) or last_exception(raw.get("log_tail") or "")
+    if found:
+        return f"nbgrader 报错：{found}"
+    tail = [line for line in (raw.get("log_tail") or "").splitlines()
+            if line.strip() and not any(v in line for v in VAGUE_ERRORS)]
+    return f"nbgrader 报错：{tail[-1].strip()}" if tail else error

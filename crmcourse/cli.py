@@ -2,27 +2,48 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from .course import chapters, find_repo
+from .course import CONFIG, chapters, find_repo
+from .errors import CourseError, GradingInterrupted
 from .release import publish, release, release_feedback
+
+
+def resolve_course(path: Path) -> Path:
+    """A course directory given with --course; the repository root stands for its assignments/.
+
+    The repository root has an nbgrader_config.py too (it loads the course's), but the course
+    itself (source/, submitted/, gradebook.db) is assignments/: that is used, with a note on stderr.
+    """
+    path = Path(path).expanduser().resolve()
+    if not path.is_dir():
+        raise CourseError(f"--course {path}：没有这个文件夹。课程目录是仓库里的 assignments/"
+                          f"（里面有 nbgrader_config.py 和 source/）。")
+    if not (path / "source").is_dir() and (path / "assignments" / CONFIG).is_file():
+        print(f"--course 指向的是仓库根目录，改用其中的课程目录 {path / 'assignments'}"
+              f"（以后可以直接写 --course {path / 'assignments'}，或在仓库里省略 --course）", file=sys.stderr)
+        path = path / "assignments"
+    if not (path / CONFIG).is_file():
+        raise CourseError(f"{path} 不是课程目录（里面没有 {CONFIG}）。课程目录是仓库里的 assignments/"
+                          f"：--course 路径/assignments；在仓库里运行时可以省略 --course。")
+    if not (path / "source").is_dir():
+        raise CourseError(f"{path} 不是课程目录：里面没有 source/（各章的教师版）。课程目录是仓库里的 assignments/。")
+    return path
 
 
 def course_dir(args) -> Path:
     """The nbgrader course directory: --course, or assignments/ of the repository."""
     if getattr(args, "course", None):
-        path = Path(args.course).resolve()
-        if not (path / "nbgrader_config.py").is_file():
-            raise SystemExit(f"{path} 不是课程目录（里面没有 nbgrader_config.py）。")
-        return path
+        return resolve_course(Path(args.course))
     return find_repo() / "assignments"
 
 
 def _chapter(course: Path, name: str) -> str:
     available = chapters(course)
     if name not in available:
-        raise SystemExit(f"没有章节 {name}。现有章节：{', '.join(available)}")
+        raise CourseError(f"没有章节 {name}。现有章节：{', '.join(available)}")
     return name
 
 
@@ -43,18 +64,26 @@ def cmd_release(args) -> None:
 
 
 def cmd_collect(args) -> None:
-    from .collect import collect_exchange, collect_folder_report
+    from .collect import collect_exchange_report, collect_folder_detailed
 
     course = course_dir(args)
     chapter = _chapter(course, args.chapter)
     if args.source:
-        students, refused = collect_folder_report(course, chapter, Path(args.source))
-        print(f"已收取 {len(students)} 份 {chapter}：{', '.join(students) or '（无）'}")
-        if refused:
-            print(f"拒收 {len(refused)} 个文件（只收普通文件，见上）")
-        print(f"位置：{course / 'submitted'}/<学号>/{chapter}/")
+        report = collect_folder_detailed(course, chapter, Path(args.source))
+        where = f"文件夹 {args.source}"
     else:
-        collect_exchange(course, chapter, update=args.update)
+        report = collect_exchange_report(course, chapter, update=args.update)
+        where = "exchange"
+    print(f"收取 {chapter}（从{where}）：")
+    for line in report.lines(course):
+        print(line)
+    if not (report.students or report.rejected):
+        print("  （没有收到任何提交）")
+    print(f"合计：{report.summary()}。位置：{course / 'submitted'}/<学号>/{chapter}/")
+    if report.rejected:
+        print(f"拒收的 {len(report.rejected)} 份没有收进 submitted/：请让这几位学生重新提交 {chapter}。")
+    if report.new or report.replaced:
+        print(f"下一步：crmcourse autograde {chapter} --skip-graded（只批改新的和替换过的）")
 
 
 def cmd_autograde(args) -> int:
@@ -68,9 +97,6 @@ def cmd_autograde(args) -> int:
         results = autograde(course, chapter, jobs=args.jobs, students=args.student or None,
                             timeout=args.timeout, force=not args.skip_graded, progress=not args.no_progress,
                             box=box, time_budget=args.time_budget)
-    if not results:
-        print(f"没有找到 {chapter} 的提交（{course / 'submitted'}/<学号>/{chapter}/）。")
-        return 0
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
@@ -85,16 +111,26 @@ def cmd_autograde(args) -> int:
 
 
 def cmd_feedback(args) -> int:
-    from .feedback import FeedbackWithheld, generate
+    from .errors import graded_students, not_graded
 
     course = course_dir(args)
     chapter = _chapter(course, args.chapter)
+    graded = graded_students(course, chapter)
+    if not (graded & set(args.student) if args.student else graded):  # said before the slow imports below
+        raise not_graded(chapter, args.student)
+    from .feedback import FeedbackWithheld, generate
+
     withheld = None
     try:
         pages = generate(course, chapter, args.student or None)
     except FeedbackWithheld as exc:  # the other students' pages are fine: report, release them, fail
         pages, withheld = exc.pages, exc
     print(f"已生成 {len(pages)} 份反馈（不含隐藏测试）：{course / 'feedback'}/<学号>/{chapter}/")
+    missing = getattr(pages, "missing", {})
+    if missing:
+        print(f"这 {len(missing)} 位学生没有反馈：")
+        for student, why in sorted(missing.items()):
+            print(f"  {student}：{why}")
     if args.exchange:
         release_feedback(course, chapter)
         print("已把反馈放进 exchange：学生在 Assignment List 里点 Fetch Feedback 取回")
@@ -105,11 +141,13 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_export(args) -> None:
-    from .export import export
+    from .export import default_output, export
 
     course = course_dir(args)
-    n = export(course, Path(args.output), args.chapter or None)
-    print(f"已导出 {n} 行成绩到 {args.output}")
+    output = Path(args.output) if args.output else default_output(course)
+    n = export(course, output, args.chapter or None)
+    print(f"已导出 {n} 行成绩到 {output}")
+    print("  status 列：正常 / 损坏 / 批改失败 / 未批改 / 未提交；还没有批改的单元格（例如书面题）留空，不记 0 分")
 
 
 def cmd_demo(args) -> int:
@@ -190,8 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exchange", action="store_true", help="同时把反馈放进 exchange，学生自己取回")
     p.set_defaults(func=cmd_feedback)
 
-    p = sub.add_parser("export", parents=[course_option], help="导出成绩 CSV：学生、章节、得分、满分、每个评分单元格一列")
-    p.add_argument("--output", "-o", default="grades.csv", help="输出文件（默认 grades.csv）")
+    p = sub.add_parser("export", parents=[course_option], help="导出成绩 CSV：学生、章节、状态、得分、满分、每个评分单元格一列")
+    p.add_argument("--output", "-o", default=None,
+                   help="输出文件（默认 课程目录/exports/grades-<时间>.csv，不进 git）")
     p.add_argument("--chapter", action="append", help="只导出这一章（可重复）")
     p.set_defaults(func=cmd_export)
 
@@ -218,8 +257,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> None:
+    """Run one command. Problems come back as a Chinese message on stderr and a non-zero exit code:
+
+    * :class:`CourseError` (something the instructor can fix): its message, exit code 1
+      (Ctrl-C during autograde: 130, with how far grading got);
+    * Ctrl-C elsewhere: "已中断", exit code 130;
+    * any other error: its type and message, exit code 1; ``CRM_DEBUG=1`` shows the Python traceback.
+    """
     args = build_parser().parse_args(argv)
-    code = args.func(args)
+    try:
+        code = args.func(args)
+    except GradingInterrupted as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except CourseError as exc:
+        sys.exit(str(exc))
+    except KeyboardInterrupt:
+        print("\n已中断。", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("CRM_DEBUG"):
+            raise
+        detail = str(exc).strip() or "（没有说明）"
+        sys.exit(f"出错了（{type(exc).__name__}）：{detail}\n"
+                 f"如果看不出原因：设置环境变量 CRM_DEBUG=1 再运行一次，可以看到 Python 的详细报错。")
     if code:
         sys.exit(code)
 

@@ -2,7 +2,7 @@
 
 In a temporary course directory (the repository is not touched): release a chapter,
 collect a folder of submissions from six simulated students (full, partial, blank,
-cheating, runaway, corrupt), autograde them in parallel, generate feedback (checked for
+cheating, runaway, corrupt: refused at collect time), autograde them in parallel, generate feedback (checked for
 hidden-test text), export the grades CSV and print the grade table with a verdict per
 student.
 """
@@ -18,7 +18,7 @@ import nbformat
 from . import cheats
 from . import notebooks as N
 from .autograde import autograde
-from .collect import collect_folder
+from .collect import collect_folder_detailed
 from .course import chapters, find_repo
 from .export import export
 from .feedback import generate
@@ -113,7 +113,12 @@ def run_demo(jobs: int = 2, timeout: int = 10, chapter: str | None = None, keep:
         expected["corrupt"] = 0.0
 
         print(f"2/5 收取 {len(expected)} 份作业（文件夹 → submitted/）")
-        collect_folder(course, chapter, inbox)
+        collected = collect_folder_detailed(course, chapter, inbox)
+        for student, why in sorted(collected.rejected.items()):
+            print(f"    拒收 {student}：{why}")
+        # The corrupt file is refused at collect time (the student is asked to hand it in again).
+        corrupt_refused = "corrupt" in collected.rejected
+        expected.pop("corrupt")
 
         print(f"3/5 并行评分（{jobs} 个进程，单元格超时 {timeout} 秒）")
         results = autograde(course, chapter, jobs=jobs, timeout=timeout, box=box)
@@ -126,10 +131,12 @@ def run_demo(jobs: int = 2, timeout: int = 10, chapter: str | None = None, keep:
         export(course, out, [chapter])
         print(f"5/5 导出成绩 CSV（{sum(1 for _ in csv.DictReader(out.open(encoding='utf-8')))} 行）")
 
-        status_expected = {"runaway": "timeout", "corrupt": "corrupt"}
+        status_expected = {"runaway": "timeout"}
         print()
         print(f"{'学生':<12}{'自动评分':>10}{'预期':>8}  状态")
-        failures = 0
+        failures = 0 if corrupt_refused else 1
+        if not corrupt_refused:
+            print("✗ 损坏的文件没有在收取时被拒收")
         for r in results:
             want = expected.get(r.student)
             good = abs(r.auto_score - want) < 1e-9 if want is not None else True

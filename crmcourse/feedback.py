@@ -102,21 +102,16 @@ def generate(course_dir, chapter: str, students: list[str] | None = None) -> Fee
     """
     from pathlib import Path
 
-    from . import untrusted
     from .autograde import is_corrupt, last_exception, submitted_students
-    from .errors import CourseError
+    from .errors import CourseError, graded_students, not_graded
     from .notebooks import source_notebook
     from .release import nbgrader
 
     course_dir = Path(course_dir)
-    base = course_dir / "autograded"
-    graded = {p.name for p in base.iterdir() if untrusted.is_dir(p / chapter)} if untrusted.is_dir(base) else set()
+    graded = graded_students(course_dir, chapter)
     wanted = set(students) if students else None
     if not (graded if wanted is None else graded & wanted):
-        who = f"（{', '.join(sorted(wanted))}）" if wanted else ""
-        only = f" --student {' --student '.join(sorted(wanted))}" if wanted else ""
-        raise CourseError(f"{chapter}{who} 还没有批改结果（autograded/<学号>/{chapter}/ 不存在），没有可以生成的反馈。"
-                          f"先运行 crmcourse autograde {chapter}{only}，再生成反馈。")
+        raise not_graded(chapter, wanted)
     args = ["generate_feedback", chapter, "--force"]
     if students and len(students) == 1:
         args.append(f"--student={students[0]}")

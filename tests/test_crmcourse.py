@@ -154,8 +154,12 @@ def klass(tmp_path_factory):
     for name, nb in {"full": cheats.build_full(source, student), "partial": partial, "blank": student,
                      "runaway": runaway, "crash": crash}.items():
         nbformat.write(nb, str(inbox / f"{name}.ipynb"))
-    (inbox / "corrupt.ipynb").write_text("{ not a notebook", encoding="utf-8")
     main(["--course", str(course), "collect", CHAPTER, "--from", str(inbox)])
+    # collect refuses a corrupt file (tests/test_messages.py); one that reached submitted/ some other way
+    # is graded as corrupt
+    corrupt = course / "submitted" / "corrupt" / CHAPTER
+    corrupt.mkdir(parents=True)
+    (corrupt / f"{CHAPTER}.ipynb").write_text("{ not a notebook", encoding="utf-8")
     # The same class, graded by stock serial nbgrader in a twin course directory.
     twin = tmp / "twin"
     shutil.copytree(course, twin)
@@ -199,10 +203,10 @@ def test_autograded_notebooks_written(klass):
 def test_export_csv(klass, tmp_path):
     out = tmp_path / "grades.csv"
     main(["--course", str(klass["course"]), "export", "-o", str(out)])
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    header = next(csv.reader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    header = next(csv.reader(out.open(encoding="utf-8-sig")))
     grade_ids = [N.meta(c)["grade_id"] for c in klass["source"].cells if N.meta(c).get("grade")]
-    assert header == ["student", "chapter", "score", "max_score"] + grade_ids
+    assert header == ["student", "chapter", "status", "score", "max_score"] + grade_ids
     by_student = {r["student"]: r for r in rows}
     assert set(by_student) == set(klass["results"])
     full = by_student["full"]
@@ -211,6 +215,11 @@ def test_export_csv(klass, tmp_path):
     for ex in klass["exes"]:
         assert float(full[ex.test_id]) == ex.points
         assert float(by_student["blank"][ex.test_id]) == 0
+    assert {s: r["status"] for s, r in by_student.items()} == {
+        "full": "正常", "partial": "正常", "blank": "正常", "runaway": "正常", "crash": "正常", "corrupt": "损坏"}
+    written = [N.meta(c)["grade_id"] for c in klass["source"].cells
+               if N.meta(c).get("grade") and c.cell_type == "markdown"]
+    assert written and all(full[w] == "" for w in written)  # not graded yet: blank, not 0
 
 
 def test_feedback_has_no_hidden_tests(klass):
