@@ -14,16 +14,24 @@ AS_ROOT    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 .PHONY: setup sandbox lab test test-browser release datasets bench clean
 
 # Creates .venv when missing and (re)installs the project when pyproject.toml changes.
+# Chinese progress lines say what is happening (the first run downloads for a few minutes).
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools>=69" wheel
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	$(BIN)/jupyter labextension enable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
-	for ext in formgrader assignment_list course_list validate_assignment; do \
+	@started=$$(date +%s); \
+		test -x $(BIN)/python || { echo "正在创建 Python 环境（$(VENV)）……"; $(PYTHON) -m venv $(VENV); } && \
+		echo $$started > $(VENV)/.setup-started
+	@echo "正在更新安装工具（pip）……"
+	@$(BIN)/python -m pip install --quiet --upgrade pip "setuptools>=69" wheel
+	@echo "正在安装依赖（JupyterLab、nbgrader、pandas 等；第一次需要几分钟，请稍候）……"
+	@PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e ".[test]"
+	@echo "正在启用 JupyterLab 的 nbgrader 扩展……"
+	@$(BIN)/jupyter labextension enable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
+	@for ext in formgrader assignment_list course_list validate_assignment; do \
 		$(BIN)/jupyter server extension enable --sys-prefix nbgrader.server_extensions.$$ext >/dev/null 2>&1; done
-	mkdir -p $(VENV)/share/jupyter/lab/settings
-	cp .jupyter-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
-	touch $(STAMP)
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp .jupyter-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@touch $(STAMP)
+	@started=$$(cat $(VENV)/.setup-started 2>/dev/null); rm -f $(VENV)/.setup-started; \
+		echo "Python 环境已就绪$${started:+（用时 $$(( $$(date +%s) - started )) 秒）}。"
 
 setup: $(STAMP)
 
@@ -34,10 +42,14 @@ sandbox:
 
 # Students work in their own copies in $(WORK)/ (git-ignored): created from chapters/ on first use,
 # never overwritten; a newer course version is put beside a copy (crmcourse/workcopy.py).
+# crmcourse.launch_lab checks the port (a Chinese hint when it is taken), creates the local
+# exchange folder, starts the command after `--` with a token of its own and a quiet log
+# (CRM_LAB_LOG=INFO shows all of it), and prints a Chinese banner with the address once it answers.
 # nbgrader's formgrader runs the `alembic` script by name: the venv's bin folder goes first on PATH.
 lab: setup
-	$(BIN)/python -m crmcourse.workcopy --repo "$(CURDIR)" --work "$(WORK)"
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab $(NO_BROWSER) $(AS_ROOT) --port=$(PORT) --ServerApp.port_retries=0 \
+	@$(BIN)/python -m crmcourse.workcopy --repo "$(CURDIR)" --work "$(WORK)"
+	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m crmcourse.launch_lab --port $(PORT) --repo "$(CURDIR)" -- \
+		$(BIN)/jupyter lab $(NO_BROWSER) $(AS_ROOT) --port=$(PORT) --ServerApp.port_retries=0 \
 		--ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/$(WORK)/00_getting_started.ipynb
 
