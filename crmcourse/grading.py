@@ -2,25 +2,27 @@
 
 ``SafeExecute`` replaces nbgrader's ``Execute`` preprocessor (see
 assignments/nbgrader_config.py, so ``nbgrader autograde`` and ``crmcourse autograde``
-grade alike). nbgrader gives a test cell full points when its outputs hold no error.
-That is only right if the cell really ran in an untampered kernel, so:
+grade alike). The grade is decided here, in the grading process, never in the kernel:
 
+* the kernel runs the student's cells and the visible self-checks only (the hidden tests
+  were stripped by ``crmcourse.judge.StripHiddenTests``); after each graded test cell its
+  answers are exported as data, and the judge runs the cell's hidden tests, read from the
+  gradebook, on them (crmcourse/judge.py). A test cell scores only if it ran without an
+  error and its hidden tests pass.
 * a graded test cell that never ran gets an error output (→ 0 points): the kernel died
   (``os._exit()`` in an answer cell), stopped answering after a timeout, or the cell was
   skipped (e.g. a ``skip-execution`` tag). nbgrader alone fails the whole submission in
-  the first two cases; here the cells that did run keep their grades.
-* after every cell, a silent probe fingerprints the kernel's grading machinery: builtins,
-  IPython's input/AST transformers, its traceback display and run methods, event hooks,
-  sys hooks and the comparison helpers of math / numpy / pandas. If an answer cell changed
-  any of them, every graded test cell that ran afterwards gets an error output (→ 0).
-
+  the first two cases; here the cells that did run keep their grades. A test cell the
+  submission no longer has gets a stand-in cell with 0 points and the reason.
+* a second line of defence: after every cell, a silent probe fingerprints the kernel's
+  grading machinery (builtins, IPython's transformers, traceback display and run methods,
+  event hooks, sys hooks, comparison helpers); if an answer cell changed any of them,
+  every graded test cell that ran afterwards gets 0. The probe runs as ``user_expressions``
+  of an empty, silent execute request; the fingerprint is kept here, outside the kernel.
 * it refuses to run student code outside the grading sandbox (crmcourse/sandbox.py):
   ``nbgrader autograde`` run by hand, or the formgrader's Autograde button, would run it
   with the instructor's rights, next to the teacher versions and the gradebook. An
   instructor who trusts every submission sets ``SafeExecute.allow_unsandboxed``.
-
-The probe runs as ``user_expressions`` of an empty, silent execute request: it bypasses
-the input and AST transformers, and the fingerprint is kept here, outside the kernel.
 """
 from __future__ import annotations
 
