@@ -22,6 +22,7 @@ import pytest
 from conftest import BIN, COURSE, chapter_names, new_course, tool_env
 from crmcourse import autograde as A
 from crmcourse.cli import main, resolve_course
+from crmcourse.collect import Collected, _newer_in_exchange
 from crmcourse.errors import CourseError
 from crmcourse.launch_lab import banner, ensure_local_exchange, port_problem
 
@@ -199,9 +200,10 @@ def test_collect_from_the_exchange_reports_keeps_and_rejects(tmp_path, monkeypat
     newer = teacher()
     newer.cells.append(nbformat.v4.new_markdown_cell("第二次提交"))
     _exchange_submission(exchange, "alice", CHAPTER, newer, "2026-03-02 08:00:00.000000 UTC")
-    code, out, _ = run_main(capsys, "--course", str(course), "collect", CHAPTER)
-    assert "更新的提交，没有收取" in out and "--update" in out
-    assert (course / "submitted" / "alice" / CHAPTER / f"{CHAPTER}.ipynb").read_bytes() == first
+    # without --update nbgrader leaves alice's first submission: the report says a newer one waits
+    inbound, submitted = exchange / "crm" / "inbound", course / "submitted"
+    assert _newer_in_exchange(inbound, submitted, CHAPTER, ["alice", "bob"]) == ["alice"]
+    assert "更新的提交，没有收取：加 --update" in Collected(CHAPTER, waiting=["alice"]).lines()[0]
     code, out, _ = run_main(capsys, "--course", str(course), "collect", CHAPTER, "--update")
     assert "替换了之前收取的那份" in out
     kept = list((course / "submitted" / "alice" / ".replaced").glob(f"{CHAPTER}-20260301-*/{CHAPTER}.ipynb"))
