@@ -30,6 +30,7 @@ import selectors
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -522,7 +523,14 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
     book = bar = None
     workers: list[_Worker] = []
     taking: list[str] = []  # the student whose result is being merged and copied back right now
-    write = tqdm.write if progress else echo
+    # The bar and the result lines share stdout, so the bar always stays below the lines (two streams
+    # interleave wherever they are merged late: pipes, IDE consoles); no bar when stdout is no terminal.
+    def write(text: str) -> None:
+        if not progress:
+            echo(text)
+            return
+        tqdm.write(text, file=sys.stdout)
+        sys.stdout.flush()
 
     def take(name: str, raw: dict | None, status: str, detail: str) -> tuple[str, str, list[str]]:
         """Merge one worker result and copy its graded folder back; raises on any failure."""
@@ -637,7 +645,8 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
     try:
         snapshot(db_path(course_dir), template)
         book = Gradebook(f"sqlite:///{db_path(course_dir)}")  # the only writer while grading runs
-        bar = tqdm(total=len(todo), desc=f"批改 {chapter}", unit="份", disable=not progress, leave=True)
+        bar = tqdm(total=len(todo), desc=f"批改 {chapter}", unit="份", file=sys.stdout, leave=True,
+                   disable=not (progress and sys.stdout.isatty()))
         for i in range(max(1, min(jobs, len(todo))) if todo else 0):
             workers.append(_Worker(work, i, box))
             selector.register(workers[-1].fd, selectors.EVENT_READ, workers[-1])

@@ -335,7 +335,34 @@ def test_export_status_column_blank_ungraded_cells_and_ignored_default_output(tm
 
 # ---------------------------------------------------------------- Ctrl-C during autograde
 
+def _read_until(fd: int, proc: subprocess.Popen, done, seconds: float) -> bytes:
+    """What a terminal shows from ``fd`` until ``done(text)`` holds, the process ends or time runs out."""
+    import select
+
+    data, deadline = b"", time.monotonic() + seconds
+    while time.monotonic() < deadline and not done(data.decode("utf-8", "replace")):
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: every writer has gone
+                break
+            if not chunk:
+                break
+            data += chunk
+        elif proc.poll() is not None:
+            break
+    return data
+
+
 def test_ctrl_c_during_autograde_stops_cleanly_and_removes_its_temporary_folder(tmp_path):
+    """In a terminal (a pty, 120 columns): the progress bar stays below the result lines; Ctrl-C after the
+    first result stops grading with a Chinese line, exit code 130, no traceback, nothing left in TMPDIR."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
     course = new_course(tmp_path / "course", CHAPTER)
     for student in ("a1", "a2", "a3", "a4"):
         folder = course / "submitted" / student / CHAPTER
@@ -345,30 +372,38 @@ def test_ctrl_c_during_autograde_stops_cleanly_and_removes_its_temporary_folder(
     tmp = tmp_path / "tmp"  # this run's temporary folders, and no one else's
     tmp.mkdir()
     env = dict(tool_env(), TMPDIR=str(tmp))
+    env.pop("COLUMNS", None)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     proc = subprocess.Popen([sys.executable, "-m", "crmcourse.cli", "--course", str(course), "autograde", CHAPTER,
-                             "--jobs", "1", "--no-progress", "--no-sandbox"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)
-    seen = []
+                             "--jobs", "1", "--no-sandbox"],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+    os.close(slave)
     try:
-        for line in proc.stdout:
-            seen.append(line)
-            if " 分（自动评分" in line:
-                break
+        shown = _read_until(master, proc, lambda text: " 分（自动评分" in text, 600)
+        assert b" \xe5\x88\x86\xef\xbc\x88" in shown, shown.decode("utf-8", "replace")
         assert list(tmp.glob("crm-autograde-*")), "grading did not use the temporary folder it should remove"
         os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-        out, err = proc.communicate(timeout=60)
+        shown += _read_until(master, proc, lambda text: False, 60)
+        proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-    assert "已中断" in err and "已完成 1 份（共 4 份）" in err and f"crmcourse autograde {CHAPTER} --skip-graded" in err
+        os.close(master)
+    text = shown.decode("utf-8", "replace")
+    assert proc.returncode == 130, text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
+    assert "已中断" in text and "已完成 1 份（共 4 份）" in text and f"crmcourse autograde {CHAPTER} --skip-graded" in text
     assert not list(tmp.glob("crm-autograde-*")), "the copy of the gradebook (solutions) was left behind"
     import psutil
     left = [p.pid for p in psutil.process_iter(["cmdline"]) if str(course) in " ".join(p.info["cmdline"] or [])]
     assert not left, "grading processes left running"
+    # The bar was drawn, and each result line is a line of its own with the bar redrawn after it.
+    assert f"批改 {CHAPTER}:" in text
+    screen = [line.split("\r")[-1] for line in text.replace("\r\n", "\n").split("\n")]
+    results = [line for line in screen if " 分（自动评分" in line]
+    assert results and all(line.startswith("a1 ") and "%|" not in line for line in results), screen
 
 
 # ---------------------------------------------------------------- make lab: exchange, port, banner
