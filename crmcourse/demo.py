@@ -129,7 +129,7 @@ def run_demo(jobs: int = 2, timeout: int = 10, chapter: str | None = None, keep:
 
         out = tmp / "grades.csv"
         export(course, out, [chapter])
-        print(f"5/5 导出成绩 CSV（{sum(1 for _ in csv.DictReader(out.open(encoding='utf-8')))} 行）")
+        print(f"5/5 导出成绩 CSV（{sum(1 for _ in csv.DictReader(out.open(encoding='utf-8-sig')))} 行）")
 
         status_expected = {"runaway": "timeout"}
         print()
@@ -148,7 +148,7 @@ def run_demo(jobs: int = 2, timeout: int = 10, chapter: str | None = None, keep:
             print(f"{r.student:<12}{r.auto_score:>6g}/{r.auto_max:<3g}{want:>8g}  {mark} {STATUS_TEXT.get(r.status, r.status)}")
         print()
         print("成绩 CSV：")
-        print(out.read_text(encoding="utf-8"))
+        print(out.read_text(encoding="utf-8-sig"))
         if failures:
             print(f"有 {failures} 位学生的成绩与预期不符。")
         else:
