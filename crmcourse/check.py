@@ -10,29 +10,62 @@ tests' code, values or traceback. Nothing is written next to the learner's noteb
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import nbformat
 
 from . import notebooks as N
-from .course import find_repo
+from .course import chapters, find_repo
 from .judge import TIMEOUT_ENAME, ExportAnswers, KernelUnresponsive, answer_names, split_hidden, verdict
 
 VISIBLE = "crmcourse-visible"
 
 
+def _grade_ids(path: Path) -> set[str]:
+    """The nbgrader cell ids of a notebook (empty if it cannot be read)."""
+    try:
+        nb = N.read(path)
+    except Exception:  # a broken file: check() itself says so
+        return set()
+    return {N.meta(c)["grade_id"] for c in nb.cells if N.meta(c).get("grade_id")}
+
+
 def _source_for(notebook: Path) -> Path:
-    chapter = notebook.stem
+    """The teacher version of the chapter ``notebook`` belongs to, whatever the file is called.
+
+    A file named after its chapter (chapters/01_selection.ipynb, work/01_selection.ipynb) is that
+    chapter. A renamed copy (01_selection-Copy1.ipynb, 我的作业.ipynb) is recognised by its graded
+    cells: nbgrader's cell ids (grade_id), which every copy keeps, name the chapter they come from.
+    """
+    repos: list[Path] = []
     for start in (notebook.parent, Path.cwd()):
         try:
             repo = find_repo(start)
         except SystemExit:
             continue
-        path = N.source_notebook(repo / "assignments", chapter)
+        if repo not in repos:
+            repos.append(repo)
+    for repo in repos:
+        path = N.source_notebook(repo / "assignments", notebook.stem)
         if path.is_file():
             return path
-    raise SystemExit(f"找不到 {chapter} 的教师版（assignments/source/{chapter}/{chapter}.ipynb）。"
-                     "请在课程仓库里运行，文件名保持 chapters/ 里的原名。")
+    mine = _grade_ids(notebook)
+    best: list[tuple[float, Path]] = []
+    for repo in repos:
+        for chapter in chapters(repo / "assignments"):
+            path = N.source_notebook(repo / "assignments", chapter)
+            theirs = _grade_ids(path)
+            if theirs and mine:
+                best.append((len(mine & theirs) / len(mine | theirs), path))
+    best.sort(key=lambda item: -item[0])
+    if best and best[0][0] >= 0.5 and (len(best) == 1 or best[1][0] < best[0][0]):
+        return best[0][1]
+    if not repos:
+        raise SystemExit("找不到课程目录（含 assignments/nbgrader_config.py 的文件夹）："
+                         "请在课程仓库里运行 crmcourse check，或设置环境变量 CRM_COURSE_ROOT。")
+    raise SystemExit(f"认不出 {notebook.name} 是哪一章：文件名不是章节名（例如 01_selection.ipynb），"
+                     "里面也找不到课程练习的单元格。请检查的是从 chapters/ 或 work/ 复制来的 notebook。")
 
 
 def build_check_notebook(learner_nb, source_nb):
@@ -104,16 +137,29 @@ def _stderr(cell) -> bool:
 
 
 def _hint(error) -> str:
+    """A Chinese hint for the error a self-check cell ended with."""
     ename, evalue = error.get("ename", ""), (error.get("evalue") or "").strip()
     if ename == "AssertionError":
         return evalue or "自检没有通过（没有附带提示）。"
     if ename == "NameError":
-        return f"{evalue}。请先完成并运行这一题的答案单元格（变量名要与题目一致）。"
+        name = re.search(r"name '([^']+)' is not defined", evalue)
+        what = f"找不到变量 {name.group(1)}" if name else evalue
+        return f"{what}：请先完成并运行这一题的答案单元格（变量名要与题目一致）。"
     if ename == "NotImplementedError":
-        return "还没有作答：删掉 raise NotImplementedError() 并写上你的代码。"
+        return _answer_hint(error)
     if ename == "CellTimeoutError":
         return "运行超时：检查是否有死循环。"
     return f"运行出错：{ename}: {evalue[:300]}"
+
+
+def _answer_hint(error) -> str:
+    """What an answer cell's own error says: the real reason its self-check could not pass."""
+    ename, evalue = error.get("ename", ""), (error.get("evalue") or "").strip()
+    if ename == "NotImplementedError":
+        return "还没有作答：删掉答案单元格里 raise NotImplementedError(...) 这一行，写上你的代码。"
+    if ename == "CellTimeoutError":
+        return "答案单元格运行超时：检查是否有死循环。"
+    return f"答案单元格运行出错（先改正它，自检才能通过）：{ename}: {evalue[:300]}"
 
 
 def report(checked_nb, source_nb, stopped: str = "", exported: dict | None = None) -> tuple[list[dict], float, float]:
@@ -142,8 +188,8 @@ def report(checked_nb, source_nb, stopped: str = "", exported: dict | None = Non
             row["message"] = stopped or "这一题的自检没有运行。"
         elif _error(got) is not None:
             err = answer_error.get(ex.answer_id)
-            if err is not None and err.get("ename") == "NotImplementedError":
-                row["message"] = _hint(err)
+            if err is not None:  # the answer cell's own error (e.g. crmlib's Chinese message) is the reason
+                row["message"] = _answer_hint(err)
             else:
                 row["message"] = "自检未通过：" + _hint(_error(got))
         elif _stderr(got):
