@@ -18,6 +18,10 @@ c.CourseDirectory.course_id = "crm"
 c.Exchange.root = os.environ.get("CRM_EXCHANGE") or os.path.join(COURSE_ROOT, "exchange")
 c.ExchangeCollect.check_owner = bool(os.environ.get("CRM_EXCHANGE"))
 
+# The stub that replaces a solution in the student version says, in Chinese, what to do.
+c.ClearSolutions.code_stub = {
+    "python": "# 在这里写你的代码\nraise NotImplementedError(\"这道练习还没有作答：删掉这一行，在这里写上你的代码\")"}
+
 # A runaway answer cell is stopped after this many seconds; the notebook goes on.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
