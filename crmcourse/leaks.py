@@ -7,6 +7,7 @@ that leaks a hidden-test line; tests/test_integrity.py checks every page of its 
 """
 from __future__ import annotations
 
+import ast
 import base64
 import binascii
 import codecs
