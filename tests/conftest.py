@@ -5,6 +5,7 @@ import functools
 import inspect
 import os
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,30 @@ def once_per_worker(build):
 def pytest_configure(config):
     # Known even when pytest-xdist is switched off (-p no:xdist), so no unknown-mark warning.
     config.addinivalue_line("markers", "xdist_group(name): run these tests on one pytest-xdist worker")
+
+
+class _Active(HTMLParser):
+    """Collects what a browser would run of the injections: script bodies, on* handlers, javascript: URLs."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self._script = [], False
+
+    def handle_starttag(self, tag, attrs):
+        self._script = tag == "script"
+        for name, value in attrs:
+            if "PWNED" in (value or "") and (name.lower().startswith("on") or (value or "").strip().lower().startswith("javascript:")):
+                self.found.append(f"<{tag} {name}={value}>")
+
+    def handle_data(self, data):
+        if self._script and "PWNED" in data:
+            self.found.append(f"<script>{data}")
+
+    def handle_endtag(self, tag):
+        self._script = False
+
+
+def active(html: str) -> list[str]:
+    parser = _Active()
+    parser.feed(html)
+    return parser.found

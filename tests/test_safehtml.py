@@ -1,13 +1,11 @@
 """Pages nbgrader renders for the course (formgrader, feedback) run none of a submission's scripts."""
-from html.parser import HTMLParser
-
 import pytest
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from crmcourse.launch import course_config
 from crmcourse.safehtml import markdown2html
-from conftest import COURSE
+from conftest import COURSE, active
 
 INJECTIONS = new_notebook(cells=[
     new_markdown_cell('我的回答 <img src=x onerror="window.PWNED=1"> <script>window.PWNED=2</script> '
@@ -22,33 +20,6 @@ INJECTIONS = new_notebook(cells=[
         new_output("display_data", data={"image/svg+xml": '<svg onload="window.PWNED=9"></svg>'}),
     ]),
 ])
-
-
-class _Active(HTMLParser):
-    """Collects what a browser would run of the injections: script bodies, on* handlers, javascript: URLs."""
-
-    def __init__(self):
-        super().__init__()
-        self.found, self._script = [], False
-
-    def handle_starttag(self, tag, attrs):
-        self._script = tag == "script"
-        for name, value in attrs:
-            if "PWNED" in (value or "") and (name.lower().startswith("on") or (value or "").strip().lower().startswith("javascript:")):
-                self.found.append(f"<{tag} {name}={value}>")
-
-    def handle_data(self, data):
-        if self._script and "PWNED" in data:
-            self.found.append(f"<script>{data}")
-
-    def handle_endtag(self, tag):
-        self._script = False
-
-
-def active(html: str) -> list[str]:
-    parser = _Active()
-    parser.feed(html)
-    return parser.found
 
 
 # What nbgrader's formgrader handler and feedback converter pass to their templates.

@@ -6,7 +6,10 @@
   scores a test cell with stderr output 0 (and the hook trips the tamper check), so the
   feedback must not say any exercise passed;
 * ``trimmed``: correct answers, one test cell deleted and one stripped of its nbgrader
-  metadata: status and feedback say the tests are missing, those exercises score 0.
+  metadata: status and feedback say the tests are missing, those exercises score 0;
+* ``injector``: correct answers plus a ``<script>`` in an HTML output, a JavaScript output and
+  ``<img onerror=…>`` in a written answer: its feedback page carries none of them as
+  something a browser would run (the formgrader's template is checked in test_safehtml.py).
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import time
 import nbformat
 import pytest
 
-from conftest import new_course
+from conftest import active, new_course
 from crmcourse import notebooks as N
 from crmcourse import sandbox
 
@@ -25,6 +28,9 @@ pytestmark = [pytest.mark.skipif(sys.platform != "linux", reason="评分沙箱�
               pytest.mark.xdist_group("status-truth")]
 
 DEAF = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.05)\n"
+INJECT = ("from IPython.display import HTML, Javascript, display\n"
+          "display(HTML('<script>window.PWNED=1</script><b onmouseover=\"window.PWNED=2\">x</b>'))\n"
+          "display(Javascript('window.PWNED=3'))\n")
 NOISY = ("import sys as _s\nget_ipython().events.register('post_run_cell', "
          "lambda *a: _s.stderr.write('warning\\n'))\n")
 
@@ -47,6 +53,8 @@ def graded(tmp_path_factory):
         "deaf": N.fill(student, {**answers, first.answer_id: DEAF}),
         "noisy": N.fill(student, {**answers, first.answer_id: NOISY + answers[first.answer_id]}),
         "trimmed": N.fill(student, answers, tests={exes[1].test_id: None}),
+        "injector": N.fill(student, {**answers, first.answer_id: answers[first.answer_id] + "\n" + INJECT},
+                           written='我的回答 <img src=x onerror="window.PWNED=4"> <script>window.PWNED=5</script>'),
     }
     for cell in notebooks["trimmed"].cells:
         if N.meta(cell).get("grade_id") == exes[2].test_id:
@@ -90,3 +98,11 @@ def test_missing_test_cells_are_named_and_score_zero(graded):
         assert trimmed.cells[ex.test_id]["score"] == ex.points
     assert "找不到了" in graded["pages"]["trimmed"]
     assert "缺少测试单元格" in trimmed.line()
+
+
+def test_injected_scripts_do_not_reach_the_feedback_page(graded):
+    injector = graded["results"]["injector"]
+    assert injector.auto_score == injector.auto_max > 0, injector.line()
+    page = graded["pages"]["injector"]
+    assert "PWNED" in page  # the injections are there, as text
+    assert not active(page), active(page)
