@@ -122,10 +122,8 @@ def _enc(v, depth: int = 0):
     raise Unexportable(t.__name__)
 
 
-def emit(namespace: dict, names: list[str]) -> None:
-    """Publish the named values as one display output of MIME type ``MIME`` (kernel side)."""
-    from IPython.display import publish_display_data
-
+def encode(namespace: dict, names: list[str]) -> str:
+    """The named values of ``namespace`` as the JSON text the judge decodes (kernel side)."""
     payload = {}
     for name in names:
         if name not in namespace:
@@ -140,7 +138,14 @@ def emit(namespace: dict, names: list[str]) -> None:
     text = json.dumps(payload, ensure_ascii=False, allow_nan=False)
     if len(text) > MAX_BYTES:
         text = json.dumps({name: {"unexportable": "太大"} for name in names})
-    publish_display_data({MIME: text})
+    return text
+
+
+def emit(namespace: dict, names: list[str]) -> None:
+    """Publish the named values as one display output of MIME type ``MIME`` (kernel side)."""
+    from IPython.display import publish_display_data
+
+    publish_display_data({MIME: encode(namespace, names)})
 
 
 def kernel_code(names: list[str]) -> str:

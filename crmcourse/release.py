@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from .course import chapters
+from .workcopy import shown
 
 
 def nbgrader(course_dir: Path, *args: str, quiet: bool = True) -> subprocess.CompletedProcess:
@@ -69,13 +70,6 @@ def _backup_path(folder: Path, name: str) -> Path:
     return path
 
 
-def _show(path: Path, base: Path) -> str:
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def release(course_dir: Path, names: list[str] | None = None, chapters_dir: Path | None = None,
             echo=print, backup_dir: Path | None = None) -> list[Path]:
     """Generate the student version of each chapter and copy it into ``chapters_dir``.
@@ -116,7 +110,7 @@ def release(course_dir: Path, names: list[str] | None = None, chapters_dir: Path
             backup_dir.mkdir(parents=True, exist_ok=True)
             saved = _backup_path(backup_dir, name)
             saved.write_bytes(at_risk)
-            echo(f"{_show(target, base)} 有本地改动（可能是作答），已备份到 {_show(saved, base)}，"
+            echo(f"{shown(target, base)} 有本地改动（可能是作答），已备份到 {shown(saved, base)}，"
                  f"然后重新生成。以后请在 work/ 里的个人副本中作答（make lab 会打开它）。")
         chapters_dir.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")

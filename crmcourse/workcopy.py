@@ -117,7 +117,8 @@ def _beside_name(work: Path, chapter: str, today: datetime.date) -> Path:
     return path
 
 
-def _show(path: Path, repo: Path) -> str:
+def shown(path: Path, repo: Path) -> str:
+    """``path`` relative to ``repo`` for a message, or in full when it lies elsewhere."""
     try:
         return path.relative_to(repo).as_posix()
     except ValueError:
@@ -162,16 +163,16 @@ def prepare(repo: Path, work: Path | None = None, today: datetime.date | None = 
             offers.setdefault(chapter, []).append(digest)
             changed_manifest = True
             result.messages.append(
-                f"课程的 {chapter} 有新版本，已放在旁边：{_show(beside, repo)}；"
-                f"您的 {_show(mine, repo)} 没有改动（需要时把作答复制过去）。")
+                f"课程的 {chapter} 有新版本，已放在旁边：{shown(beside, repo)}；"
+                f"您的 {shown(mine, repo)} 没有改动（需要时把作答复制过去）。")
 
     if result.created:
-        folder = _show(work, repo)
+        folder = shown(work, repo)
         if first_use:
             result.messages.insert(0, f"已在 {folder}/ 为您准备了 {len(result.created)} 章的个人工作副本："
                                       f"请在这里作答，课程更新不会覆盖它们。")
         else:
-            names = "、".join(_show(p, repo) for p in result.created)
+            names = "、".join(shown(p, repo) for p in result.created)
             result.messages.insert(0, f"已创建个人工作副本：{names}。")
     if changed_manifest:
         _save_manifest(work, manifest)
