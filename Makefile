@@ -58,10 +58,10 @@ test: setup sandbox
 
 # The course in a real headless browser (tests/browser/): installs chromium, a CJK font and
 # Playwright when missing, then starts JupyterLab with `make lab` on a free port. Screenshots
-# go to test-artifacts/browser/. The run is ended after 5 minutes whatever happens.
+# go to test-artifacts/browser/. The run is ended after 7 minutes whatever happens.
 test-browser: setup
 	scripts/install-browser-deps.sh $(BIN)
-	CRM_BROWSER_TESTS=1 timeout -k 30 300 $(BIN)/python -m pytest tests/browser -p no:xdist -q
+	CRM_BROWSER_TESTS=1 timeout -k 30 420 $(BIN)/python -m pytest tests/browser -p no:xdist -q
 
 release: setup
 	$(BIN)/crmcourse release
