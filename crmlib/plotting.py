@@ -14,7 +14,7 @@ from matplotlib import font_manager
 
 from ._validation import _show, boolean, fail, numeric_column, require_columns
 
-__all__ = ["use_chinese_font", "CHINESE_FONT_FAMILY", "plot_bar"]
+__all__ = ["use_chinese_font", "CHINESE_FONT_FAMILY", "plot_bar", "plot_process"]
 
 # 随依赖 noto-cjk-sans-otc 安装的思源黑体集合（SIL OFL 1.1 许可），取其中的简体中文字面。
 CHINESE_FONT_FAMILY = "Noto Sans CJK SC"
@@ -121,4 +121,47 @@ def plot_bar(data, *, x: str, y: str, ax=None, title: str | None = None, xlabel:
     ax.set_xlabel(xlabel if xlabel is not None else (y if horizontal else x))
     ax.set_ylabel(ylabel if ylabel is not None else (x if horizontal else y))
     ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_process(steps, *, ax=None, title: str = "CRM 的五步流程", loop_label: str | None = "反馈推动下一轮循环",
+                 color: str = "#dbe8f5"):
+    """把一串步骤画成从左到右的流程图（方框 + 箭头），``loop_label`` 不为 None 时画一条回到第一步的箭头。返回 Axes。
+
+    ``steps`` 是步骤名称的列表（至少两步），名称里可以用 ``\\n`` 换行。
+
+    >>> ax = plot_process(["识别", "接触", "改进"], title="三步循环")
+    >>> [t.get_text() for t in ax.texts if t.get_text()]
+    ['识别', '接触', '改进', '反馈推动下一轮循环']
+    """
+    func = "plot_process"
+    if isinstance(steps, str) or not isinstance(steps, (list, tuple)):
+        raise fail(func, f"参数 steps 应该是步骤名称的列表，例如 ['识别', '接触', '改进']，"
+                         f"收到的是 {type(steps).__name__}：{_show(steps)}。")
+    if len(steps) < 2:
+        raise fail(func, f"参数 steps 至少要有两步，现在只有 {len(steps)} 步。")
+    bad = [s for s in steps if not isinstance(s, str) or not s.strip()]
+    if bad:
+        raise fail(func, f"参数 steps 里的每一步都应该是非空的文字，这些不是：{_show(bad)}。")
+    if not isinstance(title, str):
+        raise fail(func, f"参数 title 应该是文字，收到的是 {type(title).__name__}。")
+    if loop_label is not None and not isinstance(loop_label, str):
+        raise fail(func, f"参数 loop_label 应该是文字或 None，收到的是 {type(loop_label).__name__}。")
+    check_color(color, func)
+    ax = new_axes(ax, figsize=(1.8 * len(steps), 2.6), func=func)
+    box = dict(boxstyle="round,pad=0.5", facecolor=color, edgecolor="#3b75af")
+    last = 2 * (len(steps) - 1)
+    for i, step in enumerate(steps):
+        ax.text(2 * i, 0, step, ha="center", va="center", fontsize=11, bbox=box)
+        if i < len(steps) - 1:
+            ax.annotate("", xy=(2 * i + 1.35, 0), xytext=(2 * i + 0.65, 0),
+                        arrowprops=dict(arrowstyle="->", color="#3b75af"))
+    if loop_label is not None:
+        ax.annotate("", xy=(0, -0.42), xytext=(last, -0.42),
+                    arrowprops=dict(arrowstyle="->", color="#999999", connectionstyle="bar,fraction=-0.08"))
+        ax.text(last / 2, -1.0, loop_label, ha="center", color="#666666")
+    ax.set_xlim(-1, last + 1)
+    ax.set_ylim(-1.2, 0.6)
+    ax.axis("off")
+    ax.set_title(title)
     return ax

@@ -5,7 +5,9 @@
 * :func:`customer_profit`：销售额 → 毛利 → 减去服务成本、坏账和赊账拖款占用资金的成本 = 客户利润；
 * :func:`bad_customer_flags`：教材列出的三种"劣质"客户特征，各给一个标记；
 * :func:`attractiveness_score`：按使用者给定的权重，把多个指标合成一个 0—100 的吸引力得分；
-* :func:`segment_summary`：按客户群汇总人数、销售额、利润、亏损客户占比和单位服务成本的利润。
+* :func:`segment_summary`：按客户群汇总人数、销售额、利润、亏损客户占比和单位服务成本的利润；
+* 四种图：:func:`plot_revenue_profit`（销售额与利润的散点图）、:func:`plot_whale_curve`（鲸鱼曲线）、
+  :func:`plot_profit_waterfall`（毛利怎样被各项成本吃掉）、:func:`plot_profit_bars`（每位客户或每个群的利润柱）。
 
 所有函数都返回新对象，不修改传入的表。
 """
@@ -15,8 +17,15 @@ import numpy as np
 import pandas as pd
 
 from ._validation import CRMMissingColumnError, fail, number, numeric_column, require_columns, weights_mapping
+from .plotting import new_axes
 
-__all__ = ["customer_profit", "bad_customer_flags", "attractiveness_score", "segment_summary"]
+__all__ = ["customer_profit", "bad_customer_flags", "attractiveness_score", "segment_summary",
+           "plot_revenue_profit", "plot_whale_curve", "plot_profit_waterfall", "plot_profit_bars"]
+
+# 各章图里客户群的固定配色（没列出的客户群用 matplotlib 的默认色轮）
+SEGMENT_COLORS = {"机关团体": "#3b75af", "酒店宾馆": "#8e44ad", "餐饮企业": "#27ae60", "小型零售商": "#e67e22",
+                  "个人散客": "#7f8c8d"}
+PROFIT_COLOR, LOSS_COLOR = "#3b75af", "#c0392b"
 
 DAYS_PER_YEAR = 365.0
 
@@ -213,3 +222,169 @@ def segment_summary(customers, *, segment_col: str = "segment", revenue_col: str
     table = table[["customers", "revenue", "profit", "profit_share", "loss_share", "profit_per_customer",
                    "service_cost", "profit_per_service_cost"]]
     return table.sort_values("profit", ascending=False, kind="mergesort").rename_axis(segment_col)
+
+
+def _text(value, func: str, param: str, *, optional: bool = True):
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise fail(func, f"参数 {param} 应该是文字，收到的是 {type(value).__name__}。")
+    return value
+
+
+def plot_revenue_profit(customers, *, segment_col: str = "segment", revenue_col: str = "revenue",
+                        profit_col: str = "profit", ax=None, title: str = "销售额越大利润越大吗？每个点是一位客户"):
+    """散点图：横轴是销售额（对数刻度），纵轴是客户利润（万元），每个客户群一种颜色，红线是盈亏线。返回 Axes。
+
+    销售额必须大于 0（对数刻度画不出 0）。
+
+    >>> tiny = pd.DataFrame({"segment": ["餐饮", "散客"], "revenue": [80000.0, 3000.0], "profit": [6000.0, -500.0]})
+    >>> ax = plot_revenue_profit(tiny)
+    >>> ax.get_xscale(), sorted(t.get_text() for t in ax.get_legend().get_texts())
+    ('log', ['散客', '餐饮'])
+    """
+    func = "plot_revenue_profit"
+    require_columns(customers, func, param="customers", segment_col=segment_col, revenue_col=revenue_col,
+                    profit_col=profit_col)
+    revenue = numeric_column(customers, revenue_col, func, allow_negative=False)
+    profit = numeric_column(customers, profit_col, func)
+    if (revenue <= 0).any():
+        raise fail(func, f"列 {revenue_col!r} 有 {int((revenue <= 0).sum())} 个值为 0：横轴是对数刻度，画不出 0。"
+                         f"请先筛掉这些行，例如 customers[customers[{revenue_col!r}] > 0]。")
+    if customers[segment_col].isna().any():
+        raise fail(func, f"列 {segment_col!r} 有缺失值。请先用 fillna('未知') 填补或删除这些行。")
+    _text(title, func, "title", optional=False)
+    ax = new_axes(ax, figsize=(9, 5), func=func)
+    segments = customers[segment_col].astype(str)
+    for segment in pd.unique(segments):
+        part = (segments == segment).to_numpy()
+        ax.scatter(revenue.to_numpy()[part], profit.to_numpy()[part] / 1e4, s=14, alpha=0.7,
+                   color=SEGMENT_COLORS.get(segment), label=segment)
+    ax.axhline(0, color=LOSS_COLOR, linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("年销售额（元，对数刻度）")
+    ax.set_ylabel("客户利润（万元）")
+    ax.set_title(title)
+    ax.legend(title="客户群", loc="upper left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_whale_curve(customers, *, profit_col: str = "profit", ax=None,
+                     title: str = "鲸鱼曲线：赚钱的客户赚来的，有一部分被亏钱的客户吃掉了"):
+    """鲸鱼曲线（whale curve）：客户按利润从高到低排好，横轴是累计的客户比例（%），纵轴是累计利润占全部利润的
+    百分比；标出峰值。全部利润必须大于 0。返回 Axes。
+
+    >>> ax = plot_whale_curve(pd.DataFrame({"profit": [50.0, 80.0, -30.0]}))
+    >>> [round(float(y), 1) for y in ax.lines[0].get_ydata()]
+    [80.0, 130.0, 100.0]
+    """
+    func = "plot_whale_curve"
+    require_columns(customers, func, param="customers", profit_col=profit_col)
+    profit = numeric_column(customers, profit_col, func)
+    total = float(profit.sum())
+    if not total > 0:
+        raise fail(func, f"列 {profit_col!r} 的合计是 {total:g}：全部利润不大于 0，累计百分比没有意义。")
+    _text(title, func, "title", optional=False)
+    ordered = np.sort(profit.to_numpy())[::-1]
+    cumulative = ordered.cumsum() / total * 100
+    share = np.arange(1, len(ordered) + 1) / len(ordered) * 100
+    ax = new_axes(ax, figsize=(8, 4), func=func)
+    ax.plot(share, cumulative, color=PROFIT_COLOR)
+    ax.axhline(100, color="#999999", linestyle="--", linewidth=1)
+    peak = int(cumulative.argmax())
+    ax.annotate(f"峰值 {cumulative[peak]:.0f}%：前 {share[peak]:.0f}% 的客户", xy=(share[peak], cumulative[peak]),
+                xytext=(max(share[peak] - 5, 5), cumulative[peak] * 0.65), ha="center",
+                arrowprops=dict(arrowstyle="->"))
+    ax.set_ylim(min(0.0, float(cumulative.min())), cumulative[peak] + 12)
+    ax.set_xlabel("按利润从高到低累计的客户比例（%）")
+    ax.set_ylabel("累计利润占全部利润（%）")
+    ax.set_title(title)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_profit_waterfall(customers, *, gross_col: str = "gross_profit", service_cost_col: str = "service_cost",
+                          bad_debt_col: str = "bad_debt", capital_col: str = "capital_cost",
+                          profit_col: str = "profit", ax=None, title: str | None = None):
+    """瀑布图：毛利怎样被服务成本、坏账和资金占用成本一步步吃掉，最后一根柱是客户利润（万元）。
+
+    ``customers`` 是 :func:`customer_profit` 的结果里的一行（一位客户）或几行（画它们的合计）。返回 Axes。
+
+    >>> one = customer_profit(pd.DataFrame({"revenue": [100000.0], "gross_margin_rate": [0.10],
+    ...     "service_cost": [3000.0], "bad_debt": [2000.0], "payment_terms_days": [60], "avg_delay_days": [30.0]}))
+    >>> ax = plot_profit_waterfall(one)
+    >>> [t.get_text() for t in ax.texts]
+    ['+1.0', '-0.3', '-0.2', '-0.1', '+0.4']
+    """
+    func = "plot_profit_waterfall"
+    require_columns(customers, func, param="customers", gross_col=gross_col, service_cost_col=service_cost_col,
+                    bad_debt_col=bad_debt_col, capital_col=capital_col, profit_col=profit_col)
+    gross = float(numeric_column(customers, gross_col, func).sum())
+    costs = [float(numeric_column(customers, col, func, allow_negative=False).sum())
+             for col in (service_cost_col, bad_debt_col, capital_col)]
+    profit = float(numeric_column(customers, profit_col, func).sum())
+    _text(title, func, "title")
+    steps = np.array([gross] + [-c for c in costs]) / 1e4
+    bottoms = np.cumsum(steps) - steps
+    labels = ["毛利", "服务成本", "坏账", "资金占用成本"]
+    ax = new_axes(ax, figsize=(8, 4), func=func)
+    ax.bar(labels, steps, bottom=bottoms, color=np.where(steps > 0, PROFIT_COLOR, LOSS_COLOR))
+    ax.bar(["客户利润"], [profit / 1e4], color="#7f8c8d")
+    ax.axhline(0, color="black", linewidth=0.8)
+    for x, (value, bottom) in enumerate(zip(steps, bottoms)):
+        ax.text(x, bottom + value / 2, f"{value:+.1f}", ha="center", va="center", color="white", fontsize=12)
+    ax.text(len(steps), profit / 2e4, f"{profit / 1e4:+.1f}", ha="center", va="center", color="white", fontsize=12)
+    low = min(0.0, float((bottoms + steps).min()), profit / 1e4)
+    high = max(float((bottoms + steps).max()), float(steps[0]), profit / 1e4, 0.0)
+    pad = 0.15 * (high - low) or 1.0
+    ax.set_ylim(low - pad, high + pad)
+    ax.set_ylabel("万元")
+    if title is None:
+        title = (f"客户 {customers['customer_id'].iloc[0]}：毛利是怎样被吃掉的"
+                 if len(customers) == 1 and "customer_id" in customers.columns else "毛利是怎样被吃掉的")
+    ax.set_title(title)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_profit_bars(customers, *, profit_col: str = "profit", label_col: str | None = None, ax=None,
+                     title: str | None = None, xlabel: str | None = None, ylabel: str = "利润（元）",
+                     ylim: tuple | None = None):
+    """每行一根利润柱，赚钱的蓝色、亏钱的红色，按表里的顺序从左到右。返回 Axes。
+
+    ``label_col`` 给出柱子下面的名字（例如客户群）；不给时只按顺序排开。``ylim`` 固定纵轴范围
+    （例如在滑块里比较不同情形时）。
+
+    >>> ax = plot_profit_bars(pd.DataFrame({"群": ["餐饮", "散客"], "profit": [3.0, -1.0]}), label_col="群")
+    >>> [float(p.get_height()) for p in ax.patches], [p.get_facecolor()[0] > 0.5 for p in ax.patches]
+    ([3.0, -1.0], [False, True])
+    """
+    func = "plot_profit_bars"
+    if label_col is None:
+        require_columns(customers, func, param="customers", profit_col=profit_col)
+    else:
+        require_columns(customers, func, param="customers", profit_col=profit_col, label_col=label_col)
+    profit = numeric_column(customers, profit_col, func)
+    for name, value in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
+        _text(value, func, name)
+    if ylim is not None:
+        if not isinstance(ylim, (list, tuple)) or len(ylim) != 2:
+            raise fail(func, f"参数 ylim 应该是两个数 (下限, 上限)，例如 (-10, 25)，收到的是 {ylim!r}。")
+        low = number(ylim[0], func, "ylim[0]")
+        high = number(ylim[1], func, "ylim[1]")
+        if not low < high:
+            raise fail(func, f"参数 ylim 的下限 {low:g} 应该小于上限 {high:g}。")
+    values = profit.to_numpy()
+    ax = new_axes(ax, figsize=(9, 3.8), func=func)
+    positions = (customers[label_col].astype(str).tolist() if label_col is not None
+                 else np.arange(len(values)))
+    ax.bar(positions, values, color=np.where(values < 0, LOSS_COLOR, PROFIT_COLOR))
+    ax.axhline(0, color="black", linewidth=0.8)
+    if ylim is not None:
+        ax.set_ylim(low, high)
+    ax.set_title(title or "")
+    ax.set_xlabel(xlabel or "")
+    ax.set_ylabel(ylabel)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax

@@ -449,6 +449,24 @@ def check_axes(result, call):
         assert result is call.kwargs["ax"]
 
 
+# chapters 00 and 01: figures
+REGISTRY.update({
+    "plot_process": Entry(
+        example=Call((["识别", "接触", "改进"],)), check=check_axes,
+        bad={"steps": ["识别", ["只有一步"], ["识别", 3], []], "title": [3], "color": ["不是颜色"]}),
+    "plot_revenue_profit": Entry(
+        example=Call((_tiny_metro,)), check=check_axes, nonnegative=("revenue_col",), duplicates="count",
+        bad={"title": [3]}),
+    "plot_whale_curve": Entry(example=Call((_tiny_metro,)), check=check_axes, duplicates="count"),
+    "plot_profit_waterfall": Entry(
+        example=Call((crmlib.customer_profit(_tiny_metro.drop(columns="profit")),)), check=check_axes,
+        nonnegative=("service_cost_col", "bad_debt_col", "capital_col"), duplicates="count"),
+    "plot_profit_bars": Entry(
+        example=Call((_tiny_metro,), {"label_col": "segment", "ylim": (-1000.0, 5000.0)}), check=check_axes,
+        duplicates="count", bad={"ylim": [(5, 1), "0,1", (1,)]}),
+})
+
+
 def check_abc_classes(result, call):
     check_pareto_table(result.drop(columns="abc"), call)
     labels = list(call.kwargs.get("labels", ("A", "B", "C")))

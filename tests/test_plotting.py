@@ -73,3 +73,23 @@ def test_plot_bar_draws_on_the_given_axes_and_validates():
     with pytest.raises(KeyError, match="找不到列 '人'"):
         crmlib.plot_bar(data, x="渠道", y="人", ax=ax)
     plt.close(fig)
+
+
+def test_plot_process_draws_every_step_in_order_with_arrows_and_a_loop():
+    fig, ax = plt.subplots()
+    steps = ["识别", "接触", "分析", "推广", "改进"]
+    assert crmlib.plot_process(steps, ax=ax, title="五步") is ax
+    labels = [t.get_text() for t in ax.texts if t.get_text()]
+    assert labels == steps + ["反馈推动下一轮循环"]
+    # one arrow between neighbours, one back to the start
+    arrows = [t for t in ax.texts if not t.get_text()]
+    assert len(arrows) == len(steps)
+    assert ax.get_title() == "五步"
+    plt.close(fig)
+    ax = crmlib.plot_process(["甲", "乙"], loop_label=None)
+    assert [t.get_text() for t in ax.texts if t.get_text()] == ["甲", "乙"]
+    plt.close(ax.figure)
+    with pytest.raises(crmlib.CRMInputError, match="plot_process：参数 steps 至少要有两步"):
+        crmlib.plot_process(["只有一步"])
+    with pytest.raises(crmlib.CRMInputError, match="steps 应该是步骤名称的列表"):
+        crmlib.plot_process("识别")

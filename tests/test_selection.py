@@ -209,3 +209,74 @@ def test_segment_summary_custom_columns_and_errors(tiny):
         segment_summary(customer_profit(tiny), segment_col="group")
     with pytest.raises(crmlib.CRMInputError, match="列 'segment' 有 1 个缺失值"):
         segment_summary(customer_profit(tiny).assign(segment=["酒店", None, "餐馆"]))
+
+
+# ---------------------------------------------------------------- figures
+
+def _close(ax):
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)
+
+
+def test_plot_whale_curve_plots_cumulative_profit_shares_and_marks_the_peak():
+    import matplotlib
+    matplotlib.use("Agg")
+    frame = pd.DataFrame({"profit": [-30.0, 50.0, 80.0, 0.0]})
+    ax = crmlib.plot_whale_curve(frame)
+    x, y = ax.lines[0].get_xdata(), ax.lines[0].get_ydata()
+    # 80, 50, 0, −30 of a total 100: 80 %, 130 %, 130 %, 100 %
+    assert np.allclose(y, [80, 130, 130, 100]) and np.allclose(x, [25, 50, 75, 100])
+    assert "峰值 130%：前 50% 的客户" in [t.get_text() for t in ax.texts]
+    _close(ax)
+    with pytest.raises(crmlib.CRMInputError, match="全部利润不大于 0"):
+        crmlib.plot_whale_curve(pd.DataFrame({"profit": [-1.0, 0.5]}))
+    assert frame["profit"].tolist() == [-30.0, 50.0, 80.0, 0.0]
+
+
+def test_plot_profit_waterfall_steps_add_up_to_the_profit(tiny):
+    import matplotlib
+    matplotlib.use("Agg")
+    table = customer_profit(tiny)
+    ax = crmlib.plot_profit_waterfall(table.iloc[[0]])
+    bars = ax.patches
+    heights = [round(p.get_height() * 1e4, 2) for p in bars]
+    row = table.iloc[0]
+    assert heights == [round(row["gross_profit"], 2), round(-row["service_cost"], 2), round(-row["bad_debt"], 2),
+                       round(-row["capital_cost"], 2), round(row["profit"], 2)]
+    # every cost bar starts where the previous one ended
+    assert abs(bars[1].get_y() - bars[0].get_height()) < 1e-9
+    assert ax.get_title() == "客户 A：毛利是怎样被吃掉的"
+    _close(ax)
+    ax = crmlib.plot_profit_waterfall(table, title="全部客户")  # several rows: their totals
+    assert abs(ax.patches[-1].get_height() * 1e4 - table["profit"].sum()) < 1e-6 and ax.get_title() == "全部客户"
+    _close(ax)
+
+
+def test_plot_profit_bars_colours_losses_red_and_keeps_the_order():
+    import matplotlib
+    matplotlib.use("Agg")
+    frame = pd.DataFrame({"群": ["乙", "甲", "丙"], "profit": [2.0, -1.0, 0.5]})
+    ax = crmlib.plot_profit_bars(frame, label_col="群", ylim=(-5, 5), title="利润")
+    assert [p.get_height() for p in ax.patches] == [2.0, -1.0, 0.5]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["乙", "甲", "丙"]
+    red = [p.get_facecolor()[0] > 0.6 and p.get_facecolor()[2] < 0.3 for p in ax.patches]
+    assert red == [False, True, False]
+    assert ax.get_ylim() == (-5.0, 5.0)
+    _close(ax)
+    with pytest.raises(crmlib.CRMInputError, match="下限 5 应该小于上限 1"):
+        crmlib.plot_profit_bars(frame, ylim=(5, 1))
+
+
+def test_plot_revenue_profit_one_colour_per_segment_on_a_log_axis(tiny):
+    import matplotlib
+    matplotlib.use("Agg")
+    table = customer_profit(tiny)
+    ax = crmlib.plot_revenue_profit(table)
+    assert ax.get_xscale() == "log"
+    assert [c.get_offsets().shape[0] for c in ax.collections] == [1, 2]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["酒店", "餐馆"]
+    assert np.allclose(ax.collections[1].get_offsets()[:, 1], table["profit"].iloc[1:] / 1e4)
+    _close(ax)
+    with pytest.raises(crmlib.CRMInputError, match="对数刻度"):
+        crmlib.plot_revenue_profit(table.assign(revenue=[0.0, 1.0, 2.0]))
