@@ -13,8 +13,11 @@ import pandas as pd
 from ._validation import CRMInputError, choice, fail, numeric_column, require_columns, require_frame
 from .plotting import check_color, new_axes
 
-__all__ = ["PERSONALITY_TACTICS", "stage_counts", "funnel_table", "plot_funnel", "acquisition_cost",
+__all__ = ["PERSONALITY_TACTICS", "PRICING_TACTICS", "stage_counts", "funnel_table", "plot_funnel", "acquisition_cost",
            "qualify_prospects", "dominant_personality"]
+
+# 八种定价策略（有吸引力的价格）。元组不可修改，学生误改也不会影响后面的单元格。
+PRICING_TACTICS = ("折扣定价", "高价策略", "心理定价", "差别定价", "招徕定价", "组合定价", "关联定价", "结果定价")
 
 PERSONALITY_TACTICS = {
     "活泼型": "多赞美、多互动，让他感到被欣赏",
