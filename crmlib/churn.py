@@ -23,8 +23,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ._validation import (_show, as_timestamp, boolean, choice, date_column, fail, not_after, number, numeric_column,
+from ._validation import (_show, boolean, choice, date_column, fail, number, numeric_column,
                           require_columns, require_frame)
+from ._log import customer_codes, cutoff_day
 from .plotting import new_axes
 
 __all__ = [
@@ -42,29 +43,6 @@ _DENSE_LIMIT = 50_000_000   # cohort_table：客户数 × 期数不超过它时�
 def _count(value, func: str, param: str) -> float:
     """非负的人数（整数或整数值的浮点数）。"""
     return number(value, func, param, minimum=0, integer=True)
-
-
-def _keys(data: pd.DataFrame, customer_col: str, func: str) -> pd.Series:
-    keys = data[customer_col]
-    if keys.isna().any():
-        raise fail(func, f"列 {customer_col!r} 有 {int(keys.isna().sum())} 个缺失的客户编号。请先删除这些行。")
-    return keys
-
-
-def _codes(keys: pd.Series, sort: bool) -> tuple[np.ndarray, pd.Index]:
-    """客户编号 → 0, 1, 2 … 的整数编码；``sort=True`` 时编码顺序就是编号的排序顺序。"""
-    codes, uniques = pd.factorize(keys)
-    uniques = pd.Index(uniques)
-    if sort and len(uniques) > 1:
-        try:
-            order = uniques.argsort(kind="stable")
-        except TypeError:          # 编号里混有数字和文字：交给 pandas 决定顺序
-            codes, uniques = pd.factorize(keys, sort=True)
-            return codes.astype(np.int64), pd.Index(uniques)
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        return rank[codes], uniques[order]
-    return codes.astype(np.int64), uniques
 
 
 def _days(dates: pd.Series) -> np.ndarray:
@@ -87,12 +65,8 @@ def _period_labels(ordinals: np.ndarray, freq: str) -> pd.Index:
 
 
 def _as_of(as_of, dates: pd.Series, func: str, column: str) -> pd.Timestamp:
-    """截止日：默认取数据里最后一天；给定时不得早于最后一笔交易（晚于截止日的记录报错）。"""
-    if as_of is None:
-        return dates.max().normalize()
-    stamp = as_timestamp(as_of, func, "as_of")
-    not_after(dates.dt.normalize(), stamp.normalize(), func, column=column)
-    return stamp.normalize()
+    """截止日（crmlib/_log.py 的统一规则）：默认数据里最后一天；晚于那一天的记录报错。"""
+    return cutoff_day(as_of, dates, func, column)
 
 
 # ---------------------------------------------------------------- 教材的两个公式
@@ -165,7 +139,7 @@ def period_churn(transactions, *, customer_col: str = "customer_id", date_col: s
     require_columns(transactions, func, param="transactions", customer_col=customer_col, date_col=date_col)
     choice(freq, func, "freq", tuple(_FREQ_NAMES))
     dates = date_column(transactions, date_col, func)
-    codes, _ = _codes(_keys(transactions, customer_col, func), sort=False)
+    codes, _ = customer_codes(transactions[customer_col], func, customer_col, sort=False)
     periods = _period_ordinals(dates, freq)
     lo, hi = int(periods.min()), int(periods.max())
     if hi == lo:
@@ -210,9 +184,10 @@ def churn_status(transactions, *, window_days: int = 90, as_of=None, customer_co
     require_columns(transactions, func, param="transactions", customer_col=customer_col, date_col=date_col)
     window = number(window_days, func, "window_days", minimum=1, integer=True)
     dates = date_column(transactions, date_col, func)
-    keys = _keys(transactions, customer_col, func).to_numpy()
+    codes, customers = customer_codes(transactions[customer_col], func, customer_col)
     stamp = _as_of(as_of, dates, func, date_col)
-    grouped = dates.dt.normalize().groupby(keys, sort=True).agg(["min", "max"])
+    grouped = dates.dt.normalize().groupby(codes, sort=True).agg(["min", "max"])
+    grouped.index = customers
     days = (stamp - grouped["max"]).dt.days.astype("int64")
     result = pd.DataFrame({"first_purchase": grouped["min"], "last_purchase": grouped["max"],
                            "days_since_last": days, "churned": days > window})
@@ -246,7 +221,7 @@ def cohort_table(transactions, *, customer_col: str = "customer_id", date_col: s
     choice(freq, func, "freq", tuple(_FREQ_NAMES))
     choice(values, func, "values", ("count", "share"))
     dates = date_column(transactions, date_col, func)
-    codes, uniques = _codes(_keys(transactions, customer_col, func), sort=False)
+    codes, uniques = customer_codes(transactions[customer_col], func, customer_col, sort=False)
     periods = _period_ordinals(dates, freq)
     lo = int(periods.min())
     rel = periods - lo
@@ -448,9 +423,8 @@ def interval_anomaly(transactions, *, as_of=None, threshold: float = 2.0, min_pu
     limit = number(threshold, func, "threshold", minimum=0, inclusive=False)
     at_least = number(min_purchases, func, "min_purchases", minimum=2, integer=True)
     dates = date_column(transactions, date_col, func)
-    keys = _keys(transactions, customer_col, func)
+    codes, uniques = customer_codes(transactions[customer_col], func, customer_col)
     stamp = _as_of(as_of, dates, func, date_col)
-    codes, uniques = _codes(keys, sort=True)
     days = _days(dates)
     lo = int(days.min())
     span = int(days.max()) - lo + 1
@@ -513,23 +487,14 @@ def btyd_summary(transactions, *, customer_col: str = "customer_id", date_col: s
     dates = date_column(transactions, date_col, func)
     amounts = None if amount_col is None else numeric_column(transactions, amount_col, func,
                                                              allow_negative=False).to_numpy()
-    codes, uniques = _codes(_keys(transactions, customer_col, func), sort=True)
+    codes, uniques = customer_codes(transactions[customer_col], func, customer_col)
     step = 7 if freq == "W" else 1
     days = _days(dates)
     if freq == "W":
         days = days - (days + 3) % 7           # 1970-01-05 是周一：归到所在周的周一
-    if as_of is None:
-        end = int(days.max())
-    else:
-        stamp = as_timestamp(as_of, func, "as_of")
-        end = int(np.datetime64(stamp.date(), "D").astype(np.int64))
-        if freq == "W":
-            end = end - (end + 3) % 7
-        late = days > end
-        if late.any():
-            raise fail(func, f"列 {date_col!r} 有 {int(late.sum())} 条记录晚于 as_of={stamp:%Y-%m-%d}"
-                             f"（最晚 {dates.max():%Y-%m-%d}）。如果只想分析截止日之前的数据，"
-                             f"请先筛选：df[df[{date_col!r}] <= as_of]；否则请把 as_of 设得晚一些。")
+    end = int(np.datetime64(cutoff_day(as_of, dates, func, date_col).date(), "D").astype(np.int64))
+    if freq == "W":
+        end = end - (end + 3) % 7
     lo = int(days.min())
     span = int(days.max()) - lo + 1
     key = codes * span + (days - lo)

@@ -23,8 +23,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ._validation import (CRMMissingColumnError, _show, as_timestamp, date_column, fail, number, numeric_column,
+from ._validation import (CRMMissingColumnError, _show, date_column, fail, number, numeric_column,
                           require_columns, require_frame, weights_mapping)
+from ._log import customer_codes, cutoff_day
 from .plotting import new_axes
 
 __all__ = [
@@ -75,23 +76,8 @@ def _cuts(cuts, func: str, param: str, *, upper: float = 1.0, decreasing: bool =
 
 
 def _group_codes(keys: pd.Series, func: str, customer_col: str):
-    """客户编号 → (每行的组号, 按编号升序排列的客户编号)。比 groupby 快：只做一次 factorize。"""
-    if keys.isna().any():
-        raise fail(func, f"列 {customer_col!r} 有 {int(keys.isna().sum())} 个缺失的客户编号。请先删除这些行。")
-    codes, uniques = pd.factorize(keys, sort=False)
-    uniques = pd.Index(uniques)
-    try:
-        if pd.api.types.infer_dtype(uniques, skipna=False) == "string":
-            # 定长 Unicode 数组排序比逐个比较 Python 字符串快得多，顺序相同（按码位）
-            order = np.argsort(uniques.to_numpy().astype(str), kind="stable")
-        else:
-            order = uniques.argsort()
-    except TypeError:
-        raise fail(func, f"列 {customer_col!r} 里混有不能互相比较的编号（例如数字和文字）。"
-                         f"请先统一类型，例如 df[{customer_col!r}].astype(str)。") from None
-    position = np.empty(len(order), dtype=np.intp)
-    position[order] = np.arange(len(order))
-    return position[codes], uniques[order]
+    """客户编号 → (每行的组号, 按编号升序排列的客户编号)：crmlib 统一的读法（crmlib/_log.py）。"""
+    return customer_codes(keys, func, customer_col)
 
 
 def _customer_totals(data, func: str, value_col: str, customer_col: str, *, allow_negative: bool,
@@ -363,14 +349,7 @@ def rfm_table(transactions, *, customer_col: str = "customer_id", date_col: str 
     dates = date_column(transactions, date_col, func)
     amounts = numeric_column(transactions, amount_col, func, allow_negative=False)
     codes, customers = _group_codes(transactions[customer_col], func, customer_col)
-    last_day = dates.max()
-    if as_of is None:
-        stamp = last_day
-    else:
-        stamp = as_timestamp(as_of, func, "as_of")
-        if stamp < last_day:
-            raise fail(func, f"参数 as_of={stamp.date()} 早于数据里最后一笔交易（{last_day.date()}）。"
-                             f"请用更晚的日期，或先筛选出 as_of 之前的交易。")
+    stamp = cutoff_day(as_of, dates, func, date_col)
     n = len(customers)
     # 只按日历日比较：先把日期截到当天，再取每位客户的最后一天（整数天数，numpy 一次完成）
     days = dates.dt.normalize().to_numpy().astype("datetime64[D]").astype("int64")
