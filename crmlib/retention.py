@@ -68,6 +68,30 @@ def _values(value, func: str, param: str, *, minimum=None, maximum=None):
     return values, index
 
 
+def _align_series(func: str, inputs: dict):
+    """几个 Series 参数按索引对齐到第一个 Series 的索引；返回 (对齐后的参数, 索引或 None)。"""
+    series = {name: value for name, value in inputs.items() if isinstance(value, pd.Series)}
+    if not series:
+        return inputs, None
+    first_name, first = next(iter(series.items()))
+    index = first.index
+    aligned = dict(inputs)
+    for name, value in series.items():
+        if not value.index.is_unique:
+            raise fail(func, f"参数 {name} 的索引有重复的标签（例如 {_show(value.index[value.index.duplicated()][:3].tolist())}），"
+                             f"无法按索引对齐。请先去掉重复，或用 .to_numpy() 按位置计算。")
+        if value.index.equals(index):
+            continue
+        missing = index.difference(value.index)
+        extra = value.index.difference(index)
+        if len(missing) or len(extra):
+            raise fail(func, f"参数 {name} 和 {first_name} 是 Series，但索引对不上："
+                             f"{name} 缺少 {_show(missing[:3].tolist())}，多出 {_show(extra[:3].tolist())}。"
+                             f"几个 Series 按索引（例如客户编号）对齐，请让它们包含同样的标签。")
+        aligned[name] = value.reindex(index)
+    return aligned, index
+
+
 def _broadcast(func: str, **arrays):
     """把若干标量或数组按 numpy 规则对齐；长度不一致时给出中文错误。"""
     try:
@@ -128,7 +152,12 @@ def customer_lifetime_value(margin, retention_rate, discount_rate, *, periods=No
     CLV = m / (1 + d) · (1 − q^T) / (1 − q)，其中 q = r / (1 + d)。
 
     三个输入都可以是单个数，也可以是一串数（列表、数组或 Series，按元素计算）；全是单个数时返回
-    ``float``，有 Series 时返回带同样索引的 Series，否则返回 numpy 数组。
+    ``float``，有 Series 时返回带同样索引的 Series，否则返回 numpy 数组。几个 Series 按**索引**对齐
+    （同一位客户的毛利配同一位客户的保持率，顺序不同也没关系；索引对不上时报错）；列表和数组按位置对应。
+
+    约定不同，公式也不同：毛利在每期**期初**到手（例如预付的年费，今天就收第 1 期）时
+    CLV = m (1 + d) / (1 + d − r)，即本函数的结果乘以 (1 + d)；客户要先续约、第 1 期末才开始贡献毛利时
+    CLV = m r / (1 + d − r)，即本函数的结果乘以 r。
 
     >>> customer_lifetime_value(100, 0.8, 0.1)          # 100 / (1 + 0.1 − 0.8)
     333.3333333333333
@@ -138,13 +167,20 @@ def customer_lifetime_value(margin, retention_rate, discount_rate, *, periods=No
     A    200.0
     B    100.0
     dtype: float64
+    >>> customer_lifetime_value(pd.Series([100.0, 50.0], index=["A", "B"]),
+    ...                         pd.Series([0.0, 0.5], index=["B", "A"]), 0.0)   # 按客户对齐
+    A    200.0
+    B     50.0
+    dtype: float64
     """
     func = "customer_lifetime_value"
-    m, m_index = _values(margin, func, "margin")
-    r, r_index = _values(retention_rate, func, "retention_rate", minimum=0, maximum=1)
-    d, d_index = _values(discount_rate, func, "discount_rate", minimum=0)
-    cac, cac_index = _values(acquisition_cost, func, "acquisition_cost", minimum=0)
-    index = next((i for i in (m_index, r_index, d_index, cac_index) if i is not None), None)
+    inputs = {"margin": margin, "retention_rate": retention_rate, "discount_rate": discount_rate,
+              "acquisition_cost": acquisition_cost}
+    inputs, index = _align_series(func, inputs)
+    m, _ = _values(inputs["margin"], func, "margin")
+    r, _ = _values(inputs["retention_rate"], func, "retention_rate", minimum=0, maximum=1)
+    d, _ = _values(inputs["discount_rate"], func, "discount_rate", minimum=0)
+    cac, _ = _values(inputs["acquisition_cost"], func, "acquisition_cost", minimum=0)
     m_, r_, d_, cac_ = _broadcast(func, margin=m, retention_rate=r, discount_rate=d, acquisition_cost=cac)
     q = r_ / (1.0 + d_)
     if periods is None:
@@ -232,8 +268,9 @@ def _rules(func, window, trial_periods, decline_ratio, growth, exit_periods):
             number(exit_periods, func, "exit_periods", minimum=1, integer=True))
 
 
-def _stage_codes(matrix: np.ndarray, window: int, trial: int, decline_ratio: float, growth: float):
-    """每位客户每一期的阶段代码：-1 尚未开始，0 考察期，1 形成期，2 稳定期，3 退化期；另返回中间量。"""
+def _stage_codes(matrix: np.ndarray, window: int, trial: int, decline_ratio: float, growth: float,
+                 exit_periods: int):
+    """每位客户每一期的阶段代码：-1 尚未开始，0 考察期，1 形成期，2 稳定期，3 退化期，4 已结束；另返回中间量。"""
     n_cust, n_per = matrix.shape
     bought = matrix > 0
     first = np.where(bought.any(axis=1), bought.argmax(axis=1), n_per)
@@ -242,29 +279,38 @@ def _stage_codes(matrix: np.ndarray, window: int, trial: int, decline_ratio: flo
     recent = (csum[:, window:] - csum[:, :-window]) / window          # 最近 window 期的平均采购额
     previous = np.concatenate([np.zeros((n_cust, 1)), recent[:, :-1]], axis=1)
     peak = np.maximum.accumulate(recent, axis=1)
+    # 截至本期，已经连续 exit_periods 期没有采购：关系已结束（之后再采购就重新按规则判断）
+    count = np.concatenate([np.zeros((n_cust, exit_periods)), np.cumsum(bought, axis=1)], axis=1)
+    quiet = (count[:, exit_periods:] - count[:, :-exit_periods]) == 0
     codes = np.select(
-        [tenure <= 0, tenure <= trial, matrix < decline_ratio * peak, recent > (1.0 + growth) * previous],
-        [-1, 0, 3, 1], default=2)
+        [tenure <= 0, quiet, tenure <= trial, matrix < decline_ratio * peak, recent > (1.0 + growth) * previous],
+        [-1, 4, 0, 3, 1], default=2)
     return codes, tenure, recent, previous, peak, first
 
 
+ENDED = "已结束"
+_STAGE_LABELS = np.array([None, *LIFECYCLE_STAGES, ENDED], dtype=object)   # 下标 = 阶段代码 + 1
+
+
 def lifecycle_path(purchases, *, customer_col="customer_id", period_col="quarter", amount_col="amount",
-                   window=2, trial_periods=3, decline_ratio=0.5, growth=0.25, as_of=None) -> pd.DataFrame:
+                   window=2, trial_periods=3, decline_ratio=0.5, growth=0.25, exit_periods=2,
+                   as_of=None) -> pd.DataFrame:
     """每位客户在每一期所处的生命周期阶段（行：客户，列：期序号）。判断规则见 :func:`lifecycle_stage`。
 
-    第一次采购之前的期为缺失值（用 ``pd.isna`` 判断）。
+    第一次采购之前的期为缺失值（用 ``pd.isna`` 判断）；截至某期已经连续 ``exit_periods`` 期没有采购，
+    这一期记为 ``"已结束"``（关系已经结束，不再是退化期；如果之后又来采购，从那一期起重新按规则判断）。
+    每一列只用到截至那一期的数据：第 t 列就是 ``lifecycle_stage(..., as_of=t)`` 的 ``stage``。
 
-    >>> tiny = pd.DataFrame({"customer_id": ["A"] * 7, "quarter": [1, 2, 3, 4, 5, 6, 7],
+    >>> tiny = pd.DataFrame({"customer_id": ["A"] * 7, "quarter": [1, 2, 3, 4, 5, 6, 9],
     ...                      "amount": [10.0, 10, 60, 80, 80, 20, 10]})
     >>> lifecycle_path(tiny, trial_periods=2).loc["A"].tolist()
-    ['考察期', '考察期', '形成期', '形成期', '稳定期', '退化期', '退化期']
+    ['考察期', '考察期', '形成期', '形成期', '稳定期', '退化期', '退化期', '已结束', '退化期']
     """
     func = "lifecycle_path"
-    window, trial, ratio, grow, _ = _rules(func, window, trial_periods, decline_ratio, growth, 1)
+    window, trial, ratio, grow, exit_n = _rules(func, window, trial_periods, decline_ratio, growth, exit_periods)
     matrix, customers, periods = _period_matrix(purchases, func, customer_col, period_col, amount_col, as_of)
-    codes = _stage_codes(matrix, window, trial, ratio, grow)[0]
-    labels = np.array([None, *LIFECYCLE_STAGES], dtype=object)[codes + 1]
-    return pd.DataFrame(labels, index=customers, columns=pd.Index(periods, name=period_col))
+    codes = _stage_codes(matrix, window, trial, ratio, grow, exit_n)[0]
+    return pd.DataFrame(_STAGE_LABELS[codes + 1], index=customers, columns=pd.Index(periods, name=period_col))
 
 
 def lifecycle_stage(purchases, *, customer_col="customer_id", period_col="quarter", amount_col="amount",
@@ -282,7 +328,8 @@ def lifecycle_stage(purchases, *, customer_col="customer_id", period_col="quarte
     3. **形成期**：``recent`` 比上一期算出的 ``recent``（``previous``）高出 ``growth`` 以上——交易量还在快速增长；
     4. **稳定期**：其余情况——交易量保持在高位、大体平稳。
 
-    另外，最近 ``exit_periods`` 期都没有采购的客户记为 ``ended=True``（关系可能已经结束）。
+    另外，最近 ``exit_periods`` 期都没有采购的客户记为 ``ended=True``（关系已经结束），它的 ``stage`` 是
+    ``"已结束"``，不再算作四个阶段之一（``ended`` 为 ``False`` 的客户才在四个阶段里）。
 
     返回每位客户一行（行索引为客户编号）：``first_period`` 第一次采购的期、``last_period`` 最后一次采购的期、
     ``tenure`` 至今的期数、``recent``、``previous``、``peak``、``stage`` 阶段、``ended``。
@@ -295,12 +342,12 @@ def lifecycle_stage(purchases, *, customer_col="customer_id", period_col="quarte
     customer_id
     A                 4    50.0   稳定期  False
     B                 2    20.0   形成期  False
-    C                 4     0.0   退化期   True
+    C                 4     0.0   已结束   True
     """
     func = "lifecycle_stage"
     window, trial, ratio, grow, exit_n = _rules(func, window, trial_periods, decline_ratio, growth, exit_periods)
     matrix, customers, periods = _period_matrix(purchases, func, customer_col, period_col, amount_col, as_of)
-    codes, tenure, recent, previous, peak, first = _stage_codes(matrix, window, trial, ratio, grow)
+    codes, tenure, recent, previous, peak, first = _stage_codes(matrix, window, trial, ratio, grow, exit_n)
     bought = matrix > 0
     last_idx = matrix.shape[1] - 1 - np.argmax(bought[:, ::-1], axis=1)
     return pd.DataFrame({
@@ -310,8 +357,8 @@ def lifecycle_stage(purchases, *, customer_col="customer_id", period_col="quarte
         "recent": recent[:, -1],
         "previous": previous[:, -1],
         "peak": peak[:, -1],
-        "stage": np.array(LIFECYCLE_STAGES, dtype=object)[codes[:, -1]],
-        "ended": (matrix.shape[1] - 1 - last_idx) >= exit_n,
+        "stage": _STAGE_LABELS[codes[:, -1] + 1],
+        "ended": codes[:, -1] == 4,
     }, index=customers)
 
 
@@ -344,8 +391,8 @@ def lifecycle_pattern(purchases, *, customer_col="customer_id", period_col="quar
     window, trial, ratio, grow, exit_n = _rules(func, window, trial_periods, decline_ratio, growth, exit_periods)
     long_n = number(long_periods, func, "long_periods", minimum=1, integer=True)
     matrix, customers, _ = _period_matrix(purchases, func, customer_col, period_col, amount_col, as_of)
-    codes = _stage_codes(matrix, window, trial, ratio, grow)[0]
-    reached = np.where(codes == 3, -1, codes).max(axis=1)      # 退化期不算"走得更远"
+    codes = _stage_codes(matrix, window, trial, ratio, grow, exit_n)[0]
+    reached = np.where(codes >= 3, -1, codes).max(axis=1)      # 退化期、已结束都不算"走得更远"
     stable = (codes == 2).sum(axis=1)
     bought = matrix > 0
     since_last = np.argmax(bought[:, ::-1], axis=1)
