@@ -172,3 +172,79 @@ def test_club_survival_fits_sbg(club):
     assert business[-1] / business[0] > leisure[-1] / leisure[0]
     retention = business[1:] / business[:-1]
     assert retention[-1] > retention[0] + 0.1
+
+
+def test_quarters_after_exit_are_ended(office):
+    customers, purchases = office
+    path = crmlib.lifecycle_path(purchases)
+    last = purchases.groupby("customer_id")["quarter"].max()
+    quarters = path.columns.to_numpy()
+    after_exit = quarters[None, :] >= last.reindex(path.index).to_numpy()[:, None] + 2   # 连续 2 个季度没有采购之后
+    labels = path.to_numpy()
+    assert (labels[after_exit] == "已结束").all()
+    assert not (labels[~after_exit] == "已结束").any()            # 没有客户结束后又回来
+    # 课文的四家示例客户：退出以后的季度标为已结束，而不是退化期
+    for cid in ("H002", "H003", "H005"):
+        assert (path.loc[cid, last[cid] + 2:] == "已结束").all() and len(path.loc[cid, last[cid] + 2:]) >= 4
+    assert "已结束" not in set(path.loc["H009"])
+    # 最近一期的阶段与 lifecycle_stage 一致；已结束的客户正是 ended 的客户
+    stage = crmlib.lifecycle_stage(purchases)
+    assert (stage["stage"] == path[20]).all() and ((stage["stage"] == "已结束") == stage["ended"]).all()
+    # 练习 2 第 2 问：退化期里流向别家采购额最大的客户只有一家，而且明显领先
+    active = stage[(~stage["ended"]) & (stage["stage"] == "退化期")].join(customers)
+    q20 = purchases[purchases["quarter"] == 20].set_index("customer_id")["amount"]
+    elsewhere = (active["wallet"] - q20.reindex(active.index).fillna(0)).sort_values(ascending=False)
+    assert elsewhere.index[0] == "H082" and elsewhere.iloc[0] > 1.05 * elsewhere.iloc[1]
+
+
+def test_rule_accuracy_is_circular_and_drops_on_noisier_data(office):
+    customers, purchases = office
+    rng = np.random.default_rng(6)
+    noisy = purchases.assign(amount=purchases["amount"] * rng.lognormal(0.0, 0.6, len(purchases)))
+    judged = crmlib.lifecycle_pattern(noisy).join(customers)
+    known = judged[judged["design_pattern"].isin(crmlib.LIFECYCLE_PATTERNS)]
+    # 课文：换一个假设（波动更大），一致的比例掉到七成多；长期保持型被打断成"尚未结束"
+    assert 0.7 <= (known["pattern"] == known["design_pattern"]).mean() < 0.8
+    assert ((known["design_pattern"] == "长期保持型") & (known["pattern"] == "尚未结束")).sum() >= 10
+
+
+def _sbg_clv(survivors, discount=0.1, periods=200):
+    fit = crmlib.sbg_fit(survivors)
+    survival = crmlib.sbg_curve(fit["alpha"], fit["beta"], periods=periods)["survival"].to_numpy()
+    return float((survival[:-1] / (1 + discount) ** np.arange(1, periods + 1)).sum())
+
+
+def test_sbg_clv_exceeds_constant_retention_clv(club):
+    # Fader & Hardie 的 regular 客户：sBG 的 CLV 约 3.36 m，固定第一年保持率 0.631 约 2.13 m，低估约 37%
+    regular = [1000, 631, 468, 382, 326, 289, 262, 241]
+    sbg, constant = _sbg_clv(regular), crmlib.customer_lifetime_value(1.0, 0.631, 0.1)
+    assert sbg == pytest.approx(3.359, abs=0.002) and constant == pytest.approx(2.132, abs=0.001)
+    assert 1 - constant / sbg == pytest.approx(0.365, abs=0.005)
+    # 截到第 200 期已经足够：再多算 200 期几乎不变
+    assert _sbg_clv(regular, periods=400) - sbg < 1e-6
+    # 课文的休闲卡会员：同样低估三成多；商务卡会员更忠诚，CLV 更高
+    values = {}
+    for card, members in club.groupby("card"):
+        counts = _survivors(members)
+        values[card] = (_sbg_clv(counts), crmlib.customer_lifetime_value(1.0, counts[1] / counts[0], 0.1))
+    assert 0.3 < 1 - values["休闲卡"][1] / values["休闲卡"][0] < 0.4
+    assert values["商务卡"][0] > values["休闲卡"][0]
+    # 练习 8：按第一年保持率，商务卡会员第 12 年只剩约 20 人，sBG 预测超过 100 人
+    business = _survivors(club[club["card"] == "商务卡"])
+    assert 600 * (business[1] / 600) ** 12 < 0.25 * 106.87
+
+
+def test_value_matrix_iv_declining_customers(office):
+    customers, purchases = office
+    stage = crmlib.lifecycle_stage(purchases).join(customers)
+    active = stage[~stage["ended"]].copy()
+    last_year = purchases[purchases["quarter"] >= 17].groupby("customer_id")["amount"].sum().reindex(active.index).fillna(0)
+    current = crmlib.customer_lifetime_value(last_year * active["margin_rate"], 0.8, 0.1)
+    potential = crmlib.customer_lifetime_value((active["wallet"] * 4 - last_year).clip(lower=0)
+                                               * active["margin_rate"] * 0.5, 0.8, 0.1)
+    declining_iv = active.index[(current >= 50_000) & (potential >= 30_000) & (active["stage"] == "退化期")]
+    # 练习 5 第 2 问有答案可找（几家，而不是零家或一大半），而且和中位数分界线的结果不同
+    assert 3 <= len(declining_iv) <= 10
+    median_iv = active.index[(current >= current.median()) & (potential >= potential.median())
+                             & (active["stage"] == "退化期")]
+    assert set(declining_iv) != set(median_iv)

@@ -82,6 +82,31 @@ def test_clv_vectorised_keeps_series_index():
     assert margins.tolist() == [100.0, 50.0, 0.0]  # 输入不变
 
 
+def test_clv_aligns_series_by_index():
+    margins = pd.Series([100.0, 50.0, 0.0], index=["A", "B", "C"])
+    rates = pd.Series([0.9, 0.5, 0.0], index=["C", "A", "B"])       # 同样的客户，顺序不同
+    out = customer_lifetime_value(margins, rates, 0.0)
+    assert out.index.tolist() == ["A", "B", "C"]
+    assert out.tolist() == pytest.approx([100 / 0.5, 50 / 1.0, 0.0])   # A 配 0.5，B 配 0.0，C 配 0.9
+    # 第一个 Series 可以不是 margin：结果用它的索引；折现率也按客户对齐（C 的折现率是 1.0）
+    out = customer_lifetime_value(100.0, rates, pd.Series([0.0, 0.0, 1.0], index=["A", "B", "C"]))
+    assert out.index.tolist() == ["C", "A", "B"] and out.tolist() == pytest.approx([100 / 1.1, 200.0, 100.0])
+    # 列表和数组按位置对应
+    assert customer_lifetime_value([100.0, 50.0], [0.5, 0.0], 0.0).tolist() == pytest.approx([200.0, 50.0])
+    assert rates.index.tolist() == ["C", "A", "B"]                   # 输入不变
+
+
+@pytest.mark.parametrize("rates, fragment", [
+    (pd.Series([0.5, 0.5], index=["A", "X"]), "索引对不上"),
+    (pd.Series([0.5, 0.5, 0.5], index=["A", "A", "B"]), "索引有重复的标签"),
+])
+def test_clv_series_that_do_not_align(rates, fragment):
+    margins = pd.Series([100.0, 50.0], index=["A", "B"])
+    with pytest.raises(CRMInputError, match=fragment) as info:
+        customer_lifetime_value(margins, rates, 0.1)
+    assert str(info.value).startswith("customer_lifetime_value：")
+
+
 def test_clv_table_sums_to_closed_form():
     table = clv_table(100, 0.8, 0.1, periods=3)
     assert table.index.tolist() == [1, 2, 3] and table.index.name == "period"
@@ -141,17 +166,41 @@ def test_lifecycle_path_hand_calculation(panel):
     assert path.columns.tolist() == list(range(1, 11)) and path.index.tolist() == list("ABCDE")
     # A：recent = [5, 10, 35, 75, 90, 92.5, 92.5, 55, 10, 0]；75 > 1.25×35 仍在形成，90 / 75 = 1.2 < 1.25 稳定；
     #    第 8 期采购额 20 < 0.5 × 92.5（历史最高的 recent），进入退化期
+    #    第 9 期没有采购仍是退化期；第 10 期已经连续 2 期没有采购：已结束
     assert path.loc["A"].tolist() == ["考察期", "考察期", "形成期", "形成期", "稳定期", "稳定期", "稳定期",
-                                      "退化期", "退化期", "退化期"]
-    assert pd.isna(path.loc["B", 1]) and path.loc["B"].tolist()[1:4] == ["考察期", "考察期", "退化期"]
-    assert path.loc["C"].tolist()[4:7] == ["形成期", "形成期", "退化期"]
+                                      "退化期", "退化期", "已结束"]
+    # B 第 2 期来过一次：第 3 期仍在考察期，第 4 期起连续两期没有采购，关系已结束（不再是考察期或退化期）
+    assert pd.isna(path.loc["B", 1]) and path.loc["B"].tolist()[1:] == ["考察期", "考察期"] + ["已结束"] * 7
+    assert path.loc["C"].tolist()[4:] == ["形成期", "形成期", "退化期", "退化期", "已结束", "已结束"]
     assert path.loc["E"].isna().sum() == 9 and path.loc["E", 10] == "考察期"
+    # 退出以后的每一期都是已结束
+    for cid in "ABC":
+        last = panel.loc[panel["customer_id"] == cid, "quarter"].max()
+        assert (path.loc[cid, last + 2:] == "已结束").all() and "已结束" not in path.loc[cid, :last + 1].tolist()
+    # exit_periods=3：要连续 3 期没有采购才算结束
+    assert lifecycle_path(panel, trial_periods=2, exit_periods=3).loc["A", 10] == "退化期"
+
+
+def test_lifecycle_path_column_is_stage_as_of_that_period(panel):
+    path = lifecycle_path(panel, trial_periods=2)
+    for t in (4, 7, 9, 10):
+        stage = lifecycle_stage(panel[panel["quarter"] <= t], trial_periods=2, as_of=t)
+        assert path[t].dropna().to_dict() == stage["stage"].to_dict(), t
+        assert ((stage["stage"] == "已结束") == stage["ended"]).all()
+
+
+def test_lifecycle_path_customer_who_comes_back_is_judged_again():
+    frame = pd.DataFrame({"customer_id": ["A"] * 6, "quarter": [1, 2, 3, 4, 5, 9],
+                          "amount": [10.0, 10, 40, 40, 40, 30]})
+    path = lifecycle_path(frame, trial_periods=2).loc["A"].tolist()
+    assert path[5:] == ["退化期", "已结束", "已结束", "形成期"]   # 第 9 期又来采购：重新按规则判断（recent 从 0 升到 15）
+    assert lifecycle_pattern(frame, trial_periods=2, long_periods=5).loc["A", "pattern"] == "尚未结束"
 
 
 def test_lifecycle_stage_current(panel):
     stage = lifecycle_stage(panel, trial_periods=2)
     assert stage.index.name == "customer_id"
-    assert stage["stage"].to_dict() == {"A": "退化期", "B": "退化期", "C": "退化期", "D": "稳定期", "E": "考察期"}
+    assert stage["stage"].to_dict() == {"A": "已结束", "B": "已结束", "C": "已结束", "D": "稳定期", "E": "考察期"}
     assert stage["ended"].to_dict() == {"A": True, "B": True, "C": True, "D": False, "E": False}
     assert stage.loc["A", "first_period"] == 1 and stage.loc["A", "last_period"] == 8
     assert stage.loc["E", "tenure"] == 1 and stage.loc["D", "recent"] == pytest.approx(100.0)
@@ -161,7 +210,8 @@ def test_lifecycle_stage_current(panel):
     assert early.loc["A", "stage"] == "稳定期" and early.loc["C", "stage"] == "形成期"
     # as_of 晚于数据：最后几期按 0 计
     later = lifecycle_stage(panel, trial_periods=2, as_of=12)
-    assert later.loc["D", "stage"] == "退化期" and bool(later.loc["E", "ended"])
+    assert later.loc["D", "stage"] == "已结束" and bool(later.loc["E", "ended"])
+    assert lifecycle_stage(panel, trial_periods=2, as_of=11).loc["D", "stage"] == "退化期"   # 只空了一期
 
 
 def test_lifecycle_pattern_four_patterns(panel):
