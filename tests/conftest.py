@@ -1,4 +1,4 @@
-"""Shared fixtures: where the repository, the course and the chapters are."""
+"""Shared fixtures: where the repository, the course and the chapters are; figures drawn off-screen."""
 from __future__ import annotations
 
 import functools
@@ -8,7 +8,11 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import matplotlib
 import pytest
+
+# Every test draws off-screen (no display on CI) and leaves no figure open for the next one.
+matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "assignments"
@@ -36,6 +40,14 @@ def tool_env() -> dict:
     env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
     env.pop("CRM_COURSE_ROOT", None)
     return env
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ import crmlib
 from crmlib import _validation as v
 from conftest import REPO
 from input_examples import REGISTRY, numeric_values, roles, spanning_the_year, transaction_frames
-from test_bad_input import PROPERTY, PUBLIC, REGISTERED, cases, column_name, draw_valid, expect_error, frame_of, \
+from property_harness import PROPERTY, PUBLIC, REGISTERED, cases, column_name, draw_valid, expect_error, frame_of, \
     run, same_result
 
 
