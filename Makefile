@@ -11,7 +11,7 @@ WORK   ?= work
 NO_BROWSER := $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 AS_ROOT    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup sandbox lab test test-browser release datasets bench clean
+.PHONY: setup sandbox lab test test-browser hub-test release datasets bench clean
 
 # Creates .venv when missing and (re)installs the project when pyproject.toml changes.
 # Chinese progress lines say what is happening (the first run downloads for a few minutes).
@@ -62,6 +62,16 @@ test: setup sandbox
 test-browser: setup
 	scripts/install-browser-deps.sh $(BIN)
 	CRM_BROWSER_TESTS=1 timeout -k 30 420 $(BIN)/python -m pytest tests/browser -p no:xdist -q
+
+# A class of simulated students on a real JupyterHub at 127.0.0.1 (tests/hub/; README: 课堂：JupyterHub):
+# needs root (creates and removes Unix accounts). Installs the hub's software under HUB_PREFIX when
+# missing (kept apart from a real server's /opt/crm-course). HUB_STUDENTS sets the class size.
+HUB_PREFIX   ?= /opt/crm-course-test
+HUB_STUDENTS ?= 10
+hub-test: setup sandbox
+	CRM_HUB_PREFIX=$(HUB_PREFIX) scripts/install-hub-deps.sh
+	CRM_HUB_TESTS=1 CRM_HUB_PREFIX=$(HUB_PREFIX) CRM_HUB_STUDENTS=$(HUB_STUDENTS) \
+		timeout -k 30 1500 $(BIN)/python -m pytest tests/hub -p no:xdist -q
 
 release: setup
 	$(BIN)/crmcourse release
