@@ -1,29 +1,36 @@
-"""客户异议：按内容分类的透明规则分类器、评估它的准确率与混淆矩阵，以及处理方法的选择。
+"""客户异议：按内容分类的透明规则分类器、评估它的准确率与混淆矩阵，以及处理方法的选择与比较。
 
 规则分类器只做一件事：按优先顺序检查每类异议的关键词，第一类命中的就是结果；
 哪条都不命中时记为"未识别"。它的好处是每个判断都说得出理由（命中了哪个词），
 学生可以自己加词、调顺序，看准确率怎样变化。
+
+处理方法的规则只有一份（``_TRUE_OBJECTION_METHOD``）：:func:`suggest_method`、
+:data:`HANDLING_METHODS` 的"适用情形"和第 03 章的方法表都按它写；数据生成器
+（datasets/builders/objections.py 的 ``TRUE_METHOD``）与它相同，有测试检查。
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
-from ._validation import choice, fail, require_columns
+from ._validation import choice, fail, number, require_columns
 from .plotting import check_cmap, new_axes
 
-__all__ = ["OBJECTION_TYPES", "OBJECTION_KEYWORDS", "HANDLING_METHODS", "classify_objections",
+__all__ = ["OBJECTION_TYPES", "OBJECTION_NATURES", "OBJECTION_KEYWORDS", "HANDLING_METHODS", "classify_objections",
            "confusion_table", "classification_accuracy", "suggest_method", "method_success_rates",
-           "plot_confusion"]
+           "success_rate_intervals", "plot_confusion", "plot_success_rates"]
 
 OBJECTION_TYPES = ("需求异议", "价格异议", "产品异议", "购买时间异议", "销售员异议", "服务异议", "支付能力异议")
+OBJECTION_NATURES = ("真异议", "假异议", "隐藏异议")
 UNKNOWN = "未识别"
 
-# 默认规则：键的顺序就是优先顺序（先检查支付能力，再检查价格……）。
-OBJECTION_KEYWORDS: dict[str, tuple[str, ...]] = {
+# 默认规则：键的顺序就是优先顺序（先检查支付能力，再检查价格……）。只读：要改规则，先复制一份
+# （dict(OBJECTION_KEYWORDS)），改副本，再用 keywords=副本 传给 classify_objections。
+OBJECTION_KEYWORDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "支付能力异议": ("资金", "分期", "付不起", "没钱", "回款", "现金流"),
     "价格异议": ("贵", "价格", "便宜", "预算", "价钱", "打折", "打个折", "报价"),
     "服务异议": ("售后", "维修", "修好", "报修", "送货"),
@@ -31,16 +38,30 @@ OBJECTION_KEYWORDS: dict[str, tuple[str, ...]] = {
     "购买时间异议": ("再说", "考虑考虑", "过段时间", "新款", "不是时候"),
     "产品异议": ("质量", "功能", "故障", "样式", "噪音", "耗材", "耐用"),
     "需求异议": ("用不着", "需要", "没什么用", "类似", "用处", "用不上"),
-}
+})
+
+# 真异议（客户没有误解事实）按内容对路的方法。
+_TRUE_OBJECTION_METHOD: Mapping[str, str] = MappingProxyType({
+    "价格异议": "补偿法", "产品异议": "补偿法",
+    "服务异议": "“是的……如果”法", "销售员异议": "“是的……如果”法", "支付能力异议": "“是的……如果”法",
+    "需求异议": "太极法", "购买时间异议": "太极法",
+})
+
+
+def _true_types(method: str) -> str:
+    return "、".join(k.removesuffix("异议") for k, m in _TRUE_OBJECTION_METHOD.items() if m == method)
+
 
 HANDLING_METHODS = pd.DataFrame(
     [
         ("忽视法", "对与成交无关的借口或随口的抱怨，微笑带过、不纠缠，把话题拉回正题", "假异议"),
-        ("补偿法", "承认客户说得对的缺点，再用产品的其他长处来弥补", "真实的价格、产品异议"),
-        ("太极法", "顺着客户的话，把他拒绝的理由变成购买的理由", "购买时间、需求方面的推托"),
-        ("询问法", "多问几个'为什么'，让客户说出真正的顾虑", "隐藏的异议"),
-        ("“是的……如果”法", "先肯定客户的看法，再用'如果……'委婉地提出另一种角度", "有道理的真实异议，尤其是价格与服务"),
-        ("直接反驳法", "客户误解了事实时，拿出证据直接纠正；语气要诚恳，用得要少", "客户对事实有误解"),
+        ("补偿法", "承认客户指出的、确实存在的不足，再用产品更重要的长处把它抵消",
+         f"真异议：{_true_types('补偿法')}方面"),
+        ("太极法", "顺着客户的话，把他拒绝的理由变成购买的理由", f"真异议：{_true_types('太极法')}方面"),
+        ("询问法", "多问几个'为什么'，让客户说出真正的顾虑", "隐藏异议"),
+        ("“是的……如果”法", "先肯定客户的看法，再用'如果……'委婉地提出另一种角度",
+         f"真异议：{_true_types('“是的……如果”法')}方面"),
+        ("直接反驳法", "客户误解了事实时，拿出证据直接纠正；语气要诚恳，用得要少", "客户对事实有误解（不论内容）"),
     ],
     columns=["method", "how", "best_for"],
 ).set_index("method")
@@ -133,17 +154,11 @@ def classification_accuracy(actual, predicted) -> float:
     return float((a == p).mean())
 
 
-# 性质优先：假的用忽视法、隐藏的用询问法；真异议再看内容和客户是否误解了事实。
-_BY_TYPE = {"价格异议": "“是的……如果”法", "产品异议": "补偿法", "服务异议": "“是的……如果”法",
-            "需求异议": "太极法", "购买时间异议": "太极法", "销售员异议": "“是的……如果”法",
-            "支付能力异议": "补偿法"}
-
-
 def suggest_method(objection_type: str, nature: str, *, misinformed: bool = False) -> str:
-    """按课本的思路为一条异议建议处理方法（六种之一）。
+    """按本课程的规则为一条异议建议处理方法（六种之一）。
 
     规则：客户误解事实 → 直接反驳法；假异议 → 忽视法；隐藏异议 → 询问法；
-    真异议按内容：价格、服务、销售员 → "是的……如果"法，产品、支付能力 → 补偿法，
+    真异议按内容：价格、产品 → 补偿法，服务、销售员、支付能力 → "是的……如果"法，
     需求、购买时间 → 太极法。
 
     >>> suggest_method("价格异议", "隐藏异议")
@@ -153,7 +168,7 @@ def suggest_method(objection_type: str, nature: str, *, misinformed: bool = Fals
     """
     func = "suggest_method"
     choice(objection_type, func, "objection_type", OBJECTION_TYPES)
-    choice(nature, func, "nature", ("真异议", "假异议", "隐藏异议"))
+    choice(nature, func, "nature", OBJECTION_NATURES)
     if not isinstance(misinformed, (bool, np.bool_)):
         raise fail(func, f"参数 misinformed 应该是 True 或 False，收到的是 {misinformed!r}。")
     if misinformed:
@@ -162,7 +177,7 @@ def suggest_method(objection_type: str, nature: str, *, misinformed: bool = Fals
         return "忽视法"
     if nature == "隐藏异议":
         return "询问法"
-    return _BY_TYPE[objection_type]
+    return _TRUE_OBJECTION_METHOD[objection_type]
 
 
 def method_success_rates(calls, *, by="nature", method_col="method", outcome_col="closed") -> pd.DataFrame:
@@ -177,16 +192,107 @@ def method_success_rates(calls, *, by="nature", method_col="method", outcome_col
     询问法      0.5
     """
     func = "method_success_rates"
-    require_columns(calls, func, param="calls", by=by, method_col=method_col, outcome_col=outcome_col)
+    if by is None:
+        raise fail(func, "参数 by 应该是列名（如 'nature'）；只看方法本身时请用 success_rate_intervals(calls, by=None)。")
+    frame = _outcomes(calls, func, by, method_col, outcome_col)
+    table = frame.pivot_table(index="method", columns="by", values="closed", aggfunc="mean")
+    return table.rename_axis(index="method", columns=by)
+
+
+def _outcomes(calls, func: str, by, method_col: str, outcome_col: str) -> pd.DataFrame:
+    """方法、分组和成交（0/1 浮点数）三列的新表；检查列、成交列的取值和缺失值。"""
+    columns = {"method_col": method_col, "outcome_col": outcome_col}
+    if by is not None:
+        columns["by"] = by
+    require_columns(calls, func, param="calls", **columns)
     outcome = calls[outcome_col]
     if not pd.api.types.is_bool_dtype(outcome):
         if not (pd.api.types.is_numeric_dtype(outcome) and outcome.isin([0, 1]).all()):
             raise fail(func, f"列 {outcome_col!r} 应该是 True/False（或 0/1），实际类型是 {outcome.dtype}。")
-    frame = pd.DataFrame({"method": calls[method_col], "by": calls[by], "closed": outcome.astype(float)})
+    frame = pd.DataFrame({"method": calls[method_col].to_numpy(),
+                          "by": calls[by].to_numpy() if by is not None else "全部",
+                          "closed": outcome.astype(float).to_numpy()})
     if frame[["method", "by"]].isna().any().any():
-        raise fail(func, f"列 {method_col!r} 或 {by!r} 有缺失值，请先删除这些行。")
-    table = frame.pivot_table(index="method", columns="by", values="closed", aggfunc="mean")
-    return table.rename_axis(index="method", columns=by)
+        raise fail(func, f"列 {method_col!r}" + (f" 或 {by!r}" if by is not None else "") + " 有缺失值，请先删除这些行。")
+    return frame
+
+
+def success_rate_intervals(calls, *, by: str | None = "nature", method_col="method", outcome_col="closed",
+                           level: float = 0.95) -> pd.DataFrame:
+    """每种方法（在 ``by`` 列的每个取值下）的电话数、成交数、成交率和它的置信区间（Wilson 区间）。
+
+    返回一张长表，列为 ``method``、``by`` 列（``by=None`` 时没有这一列）、``n``（电话数）、
+    ``closed``（成交数）、``rate``（成交率，0—1）、``lower`` 与 ``upper``（区间的下限与上限）。
+    每格只有十几、二十通电话时，区间很宽：两种方法的区间重叠，就不能断定哪种更好。
+
+    >>> calls = pd.DataFrame({"method": ["询问法"] * 4 + ["忽视法"] * 2,
+    ...                       "closed": [True, True, True, False, False, True]})
+    >>> success_rate_intervals(calls, by=None).round(2)
+      method  n  closed  rate  lower  upper
+    0    忽视法  2       1  0.50   0.09   0.91
+    1    询问法  4       3  0.75   0.30   0.95
+    """
+    func = "success_rate_intervals"
+    level = number(level, func, "level", minimum=0, maximum=1, inclusive=False)
+    frame = _outcomes(calls, func, by, method_col, outcome_col)
+    grouped = frame.groupby(["by", "method"], sort=True)["closed"]
+    table = pd.DataFrame({"n": grouped.size(), "closed": grouped.sum().round().astype(int)}).reset_index()
+    n, k = table["n"].to_numpy(dtype=float), table["closed"].to_numpy(dtype=float)
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    rate = k / n
+    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    table = table.assign(rate=rate, lower=np.clip(centre - half, 0, 1), upper=np.clip(centre + half, 0, 1))
+    table = table.rename(columns={"by": by}) if by is not None else table.drop(columns="by")
+    first = ["method"] + ([by] if by is not None else [])
+    return table[first + ["n", "closed", "rate", "lower", "upper"]].reset_index(drop=True)
+
+
+def plot_success_rates(table, *, by: str | None = None, ax=None, title: str = "各处理方法的成交率（横线为 95% 区间）"):
+    """把 :func:`success_rate_intervals` 的结果画成点和区间横线：每种方法一行，``by`` 的每个取值一种颜色。
+
+    点旁边写着这一格的电话数 n。返回 Axes。
+
+    >>> calls = pd.DataFrame({"method": ["询问法", "询问法", "忽视法"], "closed": [True, False, True]})
+    >>> ax = plot_success_rates(success_rate_intervals(calls, by=None))
+    >>> ax.get_xlabel()
+    '成交率'
+    """
+    func = "plot_success_rates"
+    columns = {"method": "method", "n": "n", "rate": "rate", "lower": "lower", "upper": "upper"}
+    if by is not None:
+        columns["by"] = by
+    require_columns(table, func, param="table", **columns)
+    values = table[["rate", "lower", "upper"]]
+    if not all(pd.api.types.is_numeric_dtype(dtype) for dtype in values.dtypes) or values.isna().any().any():
+        raise fail(func, "参数 table 的 rate、lower、upper 列应该是数字且没有缺失值：请传入 success_rate_intervals(...) 的结果。")
+    if ((values < 0) | (values > 1)).any().any():
+        raise fail(func, "参数 table 的 rate、lower、upper 应该在 0 和 1 之间（成交率是比例，不是百分数）。")
+    ax = new_axes(ax, figsize=(8, 4.5))
+    methods = list(dict.fromkeys(table["method"]))
+    groups = list(dict.fromkeys(table[by])) if by is not None else [None]
+    colors = ["#3b75af", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f7f7f"]
+    step = 0.7 / max(len(groups), 1)
+    for g, group in enumerate(groups):
+        part = table if group is None else table[table[by] == group]
+        rows = [methods.index(m) + (g - (len(groups) - 1) / 2) * step for m in part["method"]]
+        color = colors[g % len(colors)]
+        ax.errorbar(part["rate"], rows, xerr=[part["rate"] - part["lower"], part["upper"] - part["rate"]],
+                    fmt="o", color=color, capsize=3, label=None if group is None else str(group))
+        for y, rate, count in zip(rows, part["rate"], part["n"]):
+            ax.annotate(f"n={int(count)}", (rate, y), xytext=(4, 5), textcoords="offset points", fontsize=8,
+                        color=color)
+    ax.set_yticks(range(len(methods)), [str(m) for m in methods])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("成交率")
+    ax.set_ylabel("处理方法")
+    ax.set_title(title)
+    if by is not None:
+        ax.legend(title=str(by), loc="lower right")
+    return ax
 
 
 def plot_confusion(table, *, ax=None, title: str = "异议分类的混淆矩阵", cmap: str = "Blues"):

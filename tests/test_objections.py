@@ -32,7 +32,9 @@ def test_confusion_table_and_accuracy_by_hand():
     ("价格异议", "假异议", False, "忽视法"),
     ("服务异议", "隐藏异议", False, "询问法"),
     ("产品异议", "真异议", False, "补偿法"),
-    ("价格异议", "真异议", False, "“是的……如果”法"),
+    ("价格异议", "真异议", False, "补偿法"),
+    ("支付能力异议", "真异议", False, "“是的……如果”法"),
+    ("服务异议", "真异议", False, "“是的……如果”法"),
     ("购买时间异议", "真异议", False, "太极法"),
     ("需求异议", "假异议", True, "直接反驳法"),
 ])
@@ -62,6 +64,12 @@ def test_method_success_rates_by_hand():
     (lambda: ob.suggest_method("价格异议", "真的"), "参数 nature 只能是"),
     (lambda: ob.method_success_rates(pd.DataFrame({"method": ["a"], "nature": ["b"], "closed": ["是"]})),
      "列 'closed' 应该是 True/False"),
+    (lambda: ob.success_rate_intervals(pd.DataFrame({"method": ["a"], "closed": [True]}), by=None, level=1.5),
+     "参数 level"),
+    (lambda: ob.success_rate_intervals(pd.DataFrame({"method": ["a", None], "closed": [True, False]}), by=None),
+     "缺失值"),
+    (lambda: ob.plot_success_rates(pd.DataFrame({"method": ["a"], "n": [3], "rate": [60.0], "lower": [0.2],
+                                                 "upper": [0.9]})), "0 和 1 之间"),
 ])
 def test_bad_input_gets_a_chinese_error_naming_the_problem(call, message):
     with pytest.raises(crmlib.CRMInputError, match=message):
@@ -78,3 +86,59 @@ def test_inputs_are_not_mutated():
     before = texts.copy()
     ob.classify_objections(texts)
     pd.testing.assert_series_equal(texts, before)
+
+
+def test_default_keywords_are_read_only_and_a_copy_is_editable():
+    with pytest.raises(TypeError):
+        ob.OBJECTION_KEYWORDS["价格异议"] = ("贵",)
+    mine = dict(ob.OBJECTION_KEYWORDS)
+    mine["购买时间异议"] = mine["购买时间异议"] + ("商量",)
+    assert "商量" not in ob.OBJECTION_KEYWORDS["购买时间异议"]
+    assert ob.classify_objections(["我得先跟老板商量一下"], keywords=mine).tolist() == ["购买时间异议"]
+    assert ob.classify_objections(["我得先跟老板商量一下"]).tolist() == ["未识别"]
+
+
+def test_one_method_rule_everywhere():
+    """suggest_method, HANDLING_METHODS' best_for column and the data generator agree on every true objection."""
+    from crmlib.data.builders import objections as builder
+
+    assert dict(ob._TRUE_OBJECTION_METHOD) == builder.TRUE_METHOD
+    assert set(builder.METHODS) == set(ob.HANDLING_METHODS.index)
+    for kind in ob.OBJECTION_TYPES:
+        method = ob.suggest_method(kind, "真异议")
+        assert method == builder.TRUE_METHOD[kind]
+        assert kind.removesuffix("异议") in ob.HANDLING_METHODS.loc[method, "best_for"]
+        others = ob.HANDLING_METHODS.drop(index=method)["best_for"]
+        assert not others.str.contains(kind.removesuffix("异议")).any(), kind
+    assert "补偿法" == ob.suggest_method("价格异议", "真异议") != ob.suggest_method("支付能力异议", "真异议")
+
+
+def test_wilson_intervals_by_hand():
+    calls = pd.DataFrame({"method": ["询问法"] * 4 + ["忽视法"] * 2, "nature": ["隐藏异议"] * 6,
+                          "closed": [1, 1, 1, 0, 0, 1]})
+    before = calls.copy()
+    table = ob.success_rate_intervals(calls).set_index("method")
+    pd.testing.assert_frame_equal(calls, before)
+    assert list(table.columns) == ["nature", "n", "closed", "rate", "lower", "upper"]
+    # Wilson 95%: k = 3, n = 4, z = 1.96 -> centre 0.6275, half 0.3269 (worked out by hand)
+    assert table.loc["询问法", "n"] == 4 and table.loc["询问法", "closed"] == 3
+    assert table.loc["询问法", "lower"] == pytest.approx(0.3006, abs=1e-3)
+    assert table.loc["询问法", "upper"] == pytest.approx(0.9544, abs=1e-3)
+    assert table.loc["忽视法", "rate"] == 0.5
+    wider = ob.success_rate_intervals(calls, level=0.99).set_index("method")
+    assert wider.loc["询问法", "lower"] < table.loc["询问法", "lower"]
+    # the intervals agree with method_success_rates' point estimates
+    rates = ob.method_success_rates(calls)
+    assert rates.loc["询问法", "隐藏异议"] == table.loc["询问法", "rate"]
+
+
+def test_plot_success_rates_draws_one_point_per_cell():
+    import matplotlib.pyplot as plt
+
+    calls = pd.DataFrame({"method": ["询问法", "询问法", "忽视法", "忽视法"], "nature": ["隐藏异议", "假异议"] * 2,
+                          "closed": [True, False, True, True]})
+    ax = ob.plot_success_rates(ob.success_rate_intervals(calls), by="nature")
+    assert ax.get_xlabel() == "成交率" and [t.get_text() for t in ax.get_yticklabels()] == ["忽视法", "询问法"]
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["假异议", "隐藏异议"]
+    assert sorted(t.get_text() for t in ax.texts) == ["n=1"] * 4
+    plt.close("all")
