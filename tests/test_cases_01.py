@@ -128,13 +128,71 @@ def test_capital_rate_turns_more_large_accounts_into_losses():
     assert losses[0] < losses[1] < losses[2]
 
 
-def test_large_band_margin_is_lowest_for_retailers_and_restaurants(metro):
+def test_within_each_segment_the_largest_third_loses_most_often_with_enough_customers_per_cell(metro):
     members = metro[metro["member"]]
-    band = pd.qcut(members["revenue"], 3, labels=["小", "中", "大"])
-    table = members.pivot_table(index="segment", columns=band, values="profit_margin", aggfunc="median",
-                                observed=True)
-    for segment in ["小型零售商", "餐饮企业"]:
-        assert table.loc[segment].idxmin() == "大" and table.loc[segment, "大"] < 0.03
-    for segment in ["机关团体", "酒店宾馆"]:
-        assert table.loc[segment, "大"] >= table.loc[segment].max() - 0.02
-        assert table.loc[segment, "大"] > 0.08
+    band = pd.cut(members.groupby("segment")["revenue"].rank(pct=True), [0, 1 / 3, 2 / 3, 1], labels=["小", "中", "大"])
+    loss = members.assign(band=band, loss=members["profit"] < 0)
+    share = loss.pivot_table(index="segment", columns="band", values="loss", aggfunc="mean", observed=True)
+    counts = loss.pivot_table(index="segment", columns="band", values="loss", aggfunc="size", observed=True)
+    assert counts.to_numpy().min() >= 10  # no conclusion drawn from a handful of customers
+    for segment in share.index:
+        assert share.loc[segment].idxmax() == "大", segment
+        assert share.loc[segment, "大"] >= share.loc[segment].drop("大").max() + 0.1, segment
+
+
+def test_size_is_not_the_problem_credit_is(metro):
+    members = metro[metro["member"]]
+    band = pd.cut(members.groupby("segment")["revenue"].rank(pct=True), [0, 1 / 3, 2 / 3, 1], labels=["小", "中", "大"])
+    credit = members["payment_terms_days"] > 0
+    median = members.groupby([band, credit], observed=True)["profit_margin"].median()
+    size = members.groupby([band, credit], observed=True).size()
+    assert size.min() >= 10
+    # the large accounts without credit have the best median margin of all; with credit it is negative
+    assert median[("大", False)] == median.xs(False, level=1).max()
+    assert median[("大", True)] < 0 < median[("大", False)]
+
+
+def test_about_a_quarter_of_members_get_credit():
+    """1.3 says the fictional store grants credit to about a quarter of its members."""
+    raw = crmlib.load_dataset("metro_customers")
+    share = (raw.loc[raw["member"], "payment_terms_days"] > 0).mean()
+    assert 0.2 <= share <= 0.3
+
+
+def test_small_growing_customer_overtakes_a_profitable_slow_growing_large_account(metro):
+    """1.7 compares M0157 with M0159 at a 10 % discount rate (the exercise uses 8 %)."""
+    rows = metro.set_index("customer_id")
+    small, large = rows.loc["M0157"], rows.loc["M0159"]
+    top20_ids = set(metro.nlargest(int(len(metro) * 0.2), "revenue")["customer_id"])
+    assert "M0159" in top20_ids and "M0157" not in top20_ids
+    assert small["revenue"] <= metro["revenue"].median() and large["revenue"] > 10 * small["revenue"]
+    assert 0 < small["profit"] < large["profit"]  # both profitable, the large one more so this year
+    assert large["bad_debt"] == 0
+    assert large["growth_rate"] < 0.03 and small["growth_rate"] > 0.2
+    value = lambda row, d: sum(row["profit"] * ((1 + row["growth_rate"]) / (1 + d)) ** t for t in range(5))
+    assert value(small, 0.10) > value(large, 0.10) * 1.1
+
+
+def test_walk_in_losses_rest_on_the_service_hours_assumption(metro):
+    """1.11: walk-ins lose money only because they are set to need far more hours per visit than members."""
+    walk_in = metro[~metro["member"]]
+    members = metro[metro["member"]]
+    assert (walk_in["payment_terms_days"] == 0).all() and (walk_in["bad_debt"] == 0).all()  # profit = gross − service
+    visit_hours = walk_in["service_hours"].sum() / walk_in["order_count"].sum()
+    member_hours = members["service_hours"].sum() / members["order_count"].sum()
+    hourly_cost = walk_in["service_cost"].sum() / walk_in["service_hours"].sum()
+    break_even = walk_in["gross_profit"].sum() / (walk_in["order_count"].sum() * hourly_cost)
+    assert member_hours < break_even < visit_hours
+    assert visit_hours > 2 * member_hours
+    assert walk_in["profit"].sum() < 0
+    at_member_hours = walk_in["gross_profit"] - walk_in["order_count"] * member_hours * hourly_cost
+    assert at_member_hours.sum() > 0
+
+
+def test_hand_built_criteria_match_the_library_flags(metro):
+    """Exercise 3 builds the three criteria with boolean conditions; crmlib confirms them."""
+    small = metro["revenue"] <= metro["revenue"].quantile(0.5)
+    hand = ((small & (metro["service_cost"] / metro["revenue"] > 0.10))
+            | (metro["bad_debt"] > 0) | (metro["avg_delay_days"] > 20) | (metro["special_requests"] > 10))
+    flags = crmlib.bad_customer_flags(metro, max_service_ratio=0.10, max_delay_days=20, max_requests=10)
+    assert hand.equals(flags["bad_customer"])

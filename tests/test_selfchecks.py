@@ -43,11 +43,13 @@ WRONG = {
         ("ex_top20", "nsmallest", [("nlargest", "nsmallest")], "销售额最小"),
         ("ex_top20", "all customers", [('top20["profit"]', 'metro["profit"]')], "全部客户"),
         ("ex_top20", "top 20% by profit", [('"revenue"', '"profit"')], "按利润排出"),
-        ("ex_bad", "default thresholds", [(", max_service_ratio=0.10, max_delay_days=20, max_requests=10", "")], "默认标准"),
+        ("ex_bad", "default thresholds", [(" > 0.10)", " > 0.15)"), ('["avg_delay_days"] > 20', '["avg_delay_days"] > 30'),
+                                          ('["special_requests"] > 10', '["special_requests"] > 12')], "默认标准"),
         ("ex_bad", "unsorted", [("ascending=False", "ascending=True")], "从多到少"),
-        ("ex_bad", "all customers of each segment", [('metro.loc[strict["bad_customer"], "segment"]', 'metro["segment"]')], "全部客户数"),
-        ("ex_bad", "flags counted, not customers", [('metro.loc[strict["bad_customer"], "segment"].value_counts()',
-                                                     'strict["n_flags"].groupby(metro["segment"]).sum()')], "命中的条数"),
+        ("ex_bad", "all customers of each segment", [('metro.loc[strict_bad, "segment"]', 'metro["segment"]')], "全部客户数"),
+        ("ex_bad", "flags counted, not customers", [('metro.loc[strict_bad, "segment"].value_counts()',
+                                                     '(few_buys.astype(int) + bad_credit + off_strategy).groupby(metro["segment"]).sum()')],
+         "命中的条数"),
         ("ex_value", "years 1..5", [("range(5)", "range(1, 6)")], "t = 0、1、2、3、4"),
         ("ex_value", "no discount", [(" / 1.08", "")], "没有折现"),
         ("ex_value", "no growth", [('(1 + metro["growth_rate"]) / 1.08', "1 / 1.08")], "没有考虑增长"),
@@ -90,6 +92,7 @@ WRONG = {
             '_before = (_s.cumsum() - _s) / _s.sum()\n'
             'abc_counts = pd.Series({"A": int((_before < 0.8).sum()), "B": int(((_before >= 0.8) & (_before < 0.95)).sum()),'
             ' "C": int((_before >= 0.95).sum())})')], "从高到低累加"),
+        ("ex_abc", "loss makers among all customers", [('(_abc["abc"] == "A") & ', "")], "全部客户里亏损"),
         ("ex_tiers", "pyramid and totals on revenue", [('"profit"', '"revenue"')], "revenue"),
         ("ex_tiers", "pyramid ranked by revenue", [(
             'crmlib.customer_pyramid(customers, value_col="profit", cuts=(0.1, 0.3, 0.7))',
@@ -97,19 +100,31 @@ WRONG = {
             '.merge(customers[["customer_id", "profit"]], on="customer_id")')], "按销售额（revenue）排名"),
         ("ex_tiers", "old cuts", [(", cuts=(0.1, 0.3, 0.7)", "")], "默认分界点"),
         ("ex_tiers", "cuts per tier, not cumulative", [("(0.1, 0.3, 0.7)", "(0.1, 0.2, 0.4)")], "累计"),
-        ("ex_rfm", "only 5 members' receipts", [("crmlib.rfm_table(shop)", 'crmlib.rfm_table(shop[shop["customer_id"].isin(["S0003", "S0042", "S0100", "S0250", "S0399"])])')],
-         "只用这五位会员的小票"),
-        ("ex_rfm", "RFM values instead of scores", [("crmlib.rfm_scores(crmlib.rfm_table(shop))",
-                                                      'crmlib.rfm_table(shop).rename(columns={"recency": "R", "frequency": "F", "monetary": "M"})')],
-         "rfm_scores"),
-        ("ex_rfm", "every column", [(', ["R", "F", "M"]]', "]")], "三列"),
+        ("ex_tiers", "profitable customers everywhere", [('(_new["tier"] == "重铅") & ', "")], "全部客户里盈利"),
+        ("ex_tiers", "profitable lead customers of the default pyramid", [(
+            '_new = crmlib.customer_pyramid(customers, value_col="profit", cuts=(0.1, 0.3, 0.7))',
+            '_new = crmlib.customer_pyramid(customers, value_col="profit")')], "默认分界点下重铅层"),
+        ("ex_tiers", "lowercase choice", [('lead_reason = "B"', 'lead_reason = "b"')], "大写的选项字母"),
+        ("ex_rfm", "threshold 5", [("high=4", "high=5")], "high=5"),
+        ("ex_rfm", "every member who is not 重要价值 at high=4", [('(_s3 == "重要价值客户") & ', "")], "人数之差"),
+        ("ex_rfm", "members who stay counted", [(' & (_s4 != "重要价值客户")', "")], "不要算进来"),
+        ("ex_rfm", "numpy counts", [("int(v)", "v")], "int(...)"),
         ("ex_visits", "the whole team", [('.loc["李娜", "visits"]', '["visits"].sum()')], "整个团队"),
         ("ex_visits", "old cuts", [("cuts=(70, 50)", "cuts=(65, 45)")], "原来的分界点"),
         ("ex_visits", "default cuts", [(", cuts=(70, 50)", "")], "默认的分界点"),
         ("ex_visits", "old visit frequencies", [('{"A": 3, "B": 1, "C": 0.5}', '{"A": 2, "B": 1, "C": 1 / 3}')], "原来的拜访频次"),
-        ("ex_leads", "two lead grades wrong", [("for lid in _ids}", 'for lid in _ids}\nten_grades.update({"L083": "A08", "L008": "A03"})')],
-         ["L083（A08）", "L008（A03）"]),
-        ("ex_leads", "a grade too low", [("for lid in _ids}", 'for lid in _ids}\nten_grades["L011"] = "A02"')], "更高一级"),
+        ("ex_visits", "names as an Index", [('sorted(_plan.index[_plan["load"] > 1].tolist())', '_plan.index[_plan["load"] > 1]')], "list"),
+        ("ex_visits", "overloaded under the old plan", [(
+            'overloaded = sorted(_plan.index[_plan["load"] > 1].tolist())',
+            '_old = crmlib.visit_plan(crmlib.weighted_grade(customers, {"credit_score": 1, "revenue": 2, "growth_outlook": 1, "profit": 2},'
+            ' cuts=(65, 45)), hours_per_visit=2, hours_available=120)\noverloaded = sorted(_old.index[_old["load"] > 1].tolist())')], "原方案"),
+        ("ex_leads", "front desk refusal as A31", [('"N1": "A08"', '"N1": "A31"')], "前台"),
+        ("ex_leads", "exactly 500 counted as above", [('"N2": "A21"', '"N2": "A08"')], "超过 500"),
+        ("ex_leads", "user's complaint ignored", [('"N3": "A06"', '"N3": "A08"')], "使用者或参谋者"),
+        ("ex_leads", "open promise closed", [('"N4": "A02"', '"N4": "A01"')], "遗留"),
+        ("ex_leads", "signals only from the boss", [('_insider = leads["respondent_role"].isin(["拍板人", "使用者", "参谋者"])',
+                                                      '_insider = leads["respondent_role"] == "拍板人"')], "不一致"),
+        ("ex_leads", "route 4 forgotten", [(" | (_informed & _interest)", "")], "不一致"),
         ("ex_vip", "sum instead of mean", [(".mean()", ".sum()")], "合计（sum）"),
         ("ex_vip", "median", [(".mean()", ".median()")], "中位数"),
         ("ex_vip", "only diamond customers", [('["白金客户", "钻石客户"]', '["钻石客户"]')], "两级"),
@@ -315,7 +330,7 @@ def test_a_pyramid_built_on_revenue_fails_the_hidden_tests(change):
     ex = next(e for e in N.exercises(source) if e.answer_id == "ex_tiers")
     hidden = split_hidden(ex.test_source)[1]
     names = answer_names(hidden)
-    assert set(names) == {"tier_counts", "tier_profit"}
+    assert set(names) == {"tier_counts", "tier_profit", "profitable_lead", "lead_reason"}
 
     def answer(code):
         scope = {"crmlib": crmlib, "customers": crmlib.load_dataset("carton_customers")}
@@ -379,7 +394,9 @@ def test_check_says_in_chinese_when_a_notebook_is_no_chapter(tmp_path, monkeypat
     monkeypatch.setenv("CRM_COURSE_ROOT", str(COURSE.parent))
     other = tmp_path / "草稿.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[new_code_cell("1 + 1")]), str(other))
-    with pytest.raises(SystemExit) as stop:
+    from crmcourse.errors import CourseError
+
+    with pytest.raises(CourseError) as stop:
         _source_for(other)
     assert "认不出" in str(stop.value) and "草稿.ipynb" in str(stop.value)
 
