@@ -8,9 +8,9 @@ from .datasets import describe_dataset, list_datasets, load_dataset
 from .plotting import CHINESE_FONT_FAMILY, plot_bar, plot_process, use_chinese_font
 from .development import (PERSONALITY_TACTICS, PRICING_TACTICS, acquisition_cost, dominant_personality,
                           funnel_table, plot_funnel, qualify_prospects, stage_counts)
-from .objections import (HANDLING_METHODS, OBJECTION_KEYWORDS, OBJECTION_TYPES, classification_accuracy,
-                         classify_objections, confusion_table, method_success_rates, plot_confusion,
-                         suggest_method)
+from .objections import (HANDLING_METHODS, OBJECTION_KEYWORDS, OBJECTION_NATURES, OBJECTION_TYPES,
+                         classification_accuracy, classify_objections, confusion_table, method_success_rates,
+                         plot_confusion, plot_success_rates, success_rate_intervals, suggest_method)
 from .tiers import (LEAD_GRADES, PYRAMID_TIERS, RFM_SEGMENTS, abc_classes, customer_pyramid, lead_grade,
                     lead_grade_checks, pareto_table, plot_pareto, plot_pyramid, pyramid_summary, rfm_scores,
                     rfm_table, top_share, visit_plan, weighted_grade)
@@ -33,8 +33,9 @@ __all__ = [
     "CHINESE_FONT_FAMILY", "plot_bar", "plot_process", "use_chinese_font",
     "PERSONALITY_TACTICS", "PRICING_TACTICS", "acquisition_cost", "dominant_personality", "funnel_table",
     "plot_funnel", "qualify_prospects", "stage_counts",
-    "HANDLING_METHODS", "OBJECTION_KEYWORDS", "OBJECTION_TYPES", "classification_accuracy", "classify_objections",
-    "confusion_table", "method_success_rates", "plot_confusion", "suggest_method",
+    "HANDLING_METHODS", "OBJECTION_KEYWORDS", "OBJECTION_NATURES", "OBJECTION_TYPES", "classification_accuracy",
+    "classify_objections", "confusion_table", "method_success_rates", "plot_confusion", "plot_success_rates",
+    "success_rate_intervals", "suggest_method",
     "attractiveness_score", "bad_customer_flags", "customer_profit", "segment_summary",
     "plot_profit_bars", "plot_profit_waterfall", "plot_revenue_profit", "plot_whale_curve",
     "LEAD_GRADES", "PYRAMID_TIERS", "RFM_SEGMENTS", "abc_classes", "customer_pyramid", "lead_grade",

@@ -715,6 +715,13 @@ def check_suggest_method(result, call):
     assert isinstance(result, str) and result in crmlib.HANDLING_METHODS.index
 
 
+def check_success_rate_intervals(result, call):
+    frame = first_frame(call)
+    assert is_frame(result) and int(result["n"].sum()) == len(frame)
+    assert ((result["lower"] <= result["rate"]) & (result["rate"] <= result["upper"])).all()
+    assert result["lower"].between(0, 1).all() and result["upper"].between(0, 1).all()
+
+
 def check_method_success_rates(result, call):
     frame = first_frame(call)
     by = call.kwargs.get("by", "nature")
@@ -738,6 +745,10 @@ REGISTRY.update({
     "plot_confusion": Entry(
         example=Call((crmlib.confusion_table(_actual, _predicted),)), check=check_axes, duplicates="count",
         bad={"cmap": ["不是色图", 3]}),
+    "success_rate_intervals": Entry(
+        example=Call((_calls,), {"by": "nature"}), check=check_success_rate_intervals, duplicates="count"),
+    "plot_success_rates": Entry(
+        example=Call((crmlib.success_rate_intervals(_calls, by=None),)), check=check_axes, duplicates="count"),
 })
 
 
