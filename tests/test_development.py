@@ -82,3 +82,10 @@ def test_plot_funnel_returns_the_axes():
     assert dev.plot_funnel(dev.funnel_table({"a": 10, "b": 4}), ax=ax) is ax
     assert len(ax.patches) == 2
     plt.close(fig)
+
+
+def test_pricing_tactics_are_the_eight_and_immutable():
+    assert len(dev.PRICING_TACTICS) == 8 and len(set(dev.PRICING_TACTICS)) == 8
+    assert isinstance(dev.PRICING_TACTICS, tuple)
+    assert dev.PRICING_TACTICS[0] == "折扣定价" and dev.PRICING_TACTICS[-1] == "结果定价"
+    assert crmlib.PRICING_TACTICS is dev.PRICING_TACTICS
