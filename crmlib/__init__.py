@@ -20,9 +20,9 @@ from .retention import (LIFECYCLE_PATTERNS, LIFECYCLE_STAGES, VALUE_MATRIX_STRAT
                         customer_lifetime_value, lifecycle_path, lifecycle_pattern, lifecycle_stage,
                         plot_sbg, plot_value_matrix, sbg_curve, sbg_fit, selling_economics, simulate_winback,
                         value_matrix)
-from .churn import (bgnbd_fit, btyd_summary, churn_rate, churn_status, cohort_table, interval_anomaly,
-                    period_churn, plot_cohort_heatmap, plot_reasons_pareto, prob_alive, reasons_pareto,
-                    retention_rate)
+from .churn import (bgnbd_fit, bgnbd_predict, btyd_summary, churn_rate, churn_status, cohort_table,
+                    interval_anomaly, period_churn, plot_cohort_heatmap, plot_prob_alive_matrix,
+                    plot_reasons_pareto, prob_alive, reasons_pareto, retention_rate)
 
 __version__ = "0.1.0"
 
@@ -44,6 +44,6 @@ __all__ = [
     "LIFECYCLE_PATTERNS", "LIFECYCLE_STAGES", "VALUE_MATRIX_STRATEGIES", "clv_table", "customer_lifetime_value",
     "lifecycle_path", "lifecycle_pattern", "lifecycle_stage", "plot_sbg", "plot_value_matrix", "sbg_curve",
     "sbg_fit", "selling_economics", "simulate_winback", "value_matrix",
-    "bgnbd_fit", "btyd_summary", "churn_rate", "churn_status", "cohort_table", "interval_anomaly", "period_churn",
-    "plot_cohort_heatmap", "plot_reasons_pareto", "prob_alive", "reasons_pareto", "retention_rate",
+    "bgnbd_fit", "bgnbd_predict", "btyd_summary", "churn_rate", "churn_status", "cohort_table", "interval_anomaly", "period_churn",
+    "plot_cohort_heatmap", "plot_prob_alive_matrix", "plot_reasons_pareto", "prob_alive", "reasons_pareto", "retention_rate",
 ]

@@ -12,7 +12,9 @@
 * :func:`interval_anomaly`：客户当前的未购买天数与他自己平时的购买间隔相比是否异常（苗先生、葡萄牙订单的预警思路）；
 * :func:`btyd_summary`：与 lifetimes 库 ``summary_data_from_transaction_data`` 完全相同的
   frequency / recency / T / monetary_value 汇总；
-* :func:`bgnbd_fit` / :func:`prob_alive`：用 scipy 拟合 BG/NBD 模型，估计每位客户"仍然活跃"的概率。
+* :func:`bgnbd_fit` / :func:`prob_alive`：用 scipy 拟合 BG/NBD 模型，估计每位客户"仍然活跃"的概率；
+* :func:`bgnbd_predict`：每位客户在观察期之后 t 天（周）里的期望购买次数，用来在留出期检验模型；
+* :func:`plot_prob_alive_matrix`：按购买次数和最近一次购买时间画出"仍然活跃"概率的矩阵图。
 
 全部向量化（不逐行循环），先检查输入，返回新对象，不修改传入的表。
 """
@@ -23,7 +25,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ._validation import (_show, boolean, choice, date_column, fail, number, numeric_column,
+from ._validation import (_show, as_timestamp, boolean, choice, date_column, fail, not_after, number, numeric_column,
                           require_columns, require_frame)
 from ._log import customer_codes, cutoff_day
 from .plotting import new_axes
@@ -31,7 +33,7 @@ from .plotting import new_axes
 __all__ = [
     "churn_rate", "retention_rate", "period_churn", "churn_status",
     "cohort_table", "plot_cohort_heatmap", "reasons_pareto", "plot_reasons_pareto",
-    "interval_anomaly", "btyd_summary", "bgnbd_fit", "prob_alive",
+    "interval_anomaly", "btyd_summary", "bgnbd_fit", "prob_alive", "bgnbd_predict", "plot_prob_alive_matrix",
 ]
 
 _FREQ_NAMES = {"M": "月", "Q": "季度"}
@@ -612,6 +614,13 @@ def prob_alive(summary, params, *, frequency_col: str = "frequency", recency_col
     Name: prob_alive, dtype: float64
     """
     func = "prob_alive"
+    r, alpha, a, b = _bgnbd_params(params, func)
+    x, t_x, T = _summary_arrays(summary, func, frequency_col, recency_col, T_col)
+    p = _alive(r, alpha, a, b, x, t_x, T)
+    return pd.Series(p, index=summary.index, name="prob_alive")
+
+
+def _bgnbd_params(params, func: str):
     if not isinstance(params, Mapping):
         raise fail(func, f"参数 params 应该是字典，例如 bgnbd_fit 的结果 {{'r': 0.24, 'alpha': 4.4, 'a': 0.79, 'b': 2.4}}，"
                          f"收到的是 {type(params).__name__}：{_show(params)}。")
@@ -622,10 +631,78 @@ def prob_alive(summary, params, *, frequency_col: str = "frequency", recency_col
     missing = [k for k in ("r", "alpha", "a", "b") if k not in params]
     if missing:
         raise fail(func, f"参数 params 缺少 {', '.join(map(repr, missing))}。请传入 bgnbd_fit 的结果。")
-    r, alpha, a, b = (number(params[k], func, f"params[{k!r}]", minimum=0, inclusive=False)
-                      for k in ("r", "alpha", "a", "b"))
-    x, t_x, T = _summary_arrays(summary, func, frequency_col, recency_col, T_col)
+    return tuple(number(params[k], func, f"params[{k!r}]", minimum=0, inclusive=False)
+                 for k in ("r", "alpha", "a", "b"))
+
+
+def _alive(r, alpha, a, b, x, t_x, T) -> np.ndarray:
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         log_odds = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-        p = np.where(x > 0, 1.0 / (1.0 + np.exp(np.minimum(log_odds, 700.0))), 1.0)
-    return pd.Series(p, index=summary.index, name="prob_alive")
+        return np.where(x > 0, 1.0 / (1.0 + np.exp(np.minimum(log_odds, 700.0))), 1.0)
+
+
+def bgnbd_predict(summary, params, t, *, frequency_col: str = "frequency", recency_col: str = "recency",
+                  T_col: str = "T") -> pd.Series:
+    """BG/NBD 模型下，每位客户在观察期末之后的 ``t`` 个时间单位（与 ``summary`` 的 T 同单位：天或周）里
+    期望的购买次数，返回与 ``summary`` 同索引的 Series。
+
+    这是 Fader、Hardie 和 Lee（2005）的条件期望公式（式 10）：已知客户在观察期里重复购买 x 次、
+    最后一次在 t_x、观察了 T，他在 (T, T+t] 里的期望购买次数。把观察期切成"校准期 + 留出期"，
+    用校准期拟合、再把这个预测和留出期里实际的购买次数相比，就是在检验模型。
+
+    >>> summary = pd.DataFrame({"frequency": [2], "recency": [30.43], "T": [38.86]})
+    >>> params = {"r": 0.2426, "alpha": 4.4135, "a": 0.7930, "b": 2.4259}
+    >>> round(float(bgnbd_predict(summary, params, 39).iloc[0]), 3)
+    1.226
+    """
+    from scipy.special import hyp2f1
+
+    func = "bgnbd_predict"
+    r, alpha, a, b = _bgnbd_params(params, func)
+    horizon = number(t, func, "t", minimum=0)
+    x, t_x, T = _summary_arrays(summary, func, frequency_col, recency_col, T_col)
+    if abs(a - 1.0) < 1e-9:
+        a = 1.0 + 1e-9          # 公式在 a = 1 处是 0/0，极限值连续：稍稍挪开即可
+    z = horizon / (alpha + T + horizon)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        head = (a + b + x - 1) / (a - 1)
+        tail = 1.0 - ((alpha + T) / (alpha + T + horizon)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+        expected = head * tail * _alive(r, alpha, a, b, x, t_x, T)
+    return pd.Series(np.where(horizon == 0, 0.0, expected), index=summary.index, name="expected_purchases")
+
+
+def plot_prob_alive_matrix(params, *, T, max_frequency: int = 20, ax=None, title: str | None = None,
+                           cmap: str = "RdYlGn", unit: str = "周"):
+    """"仍然活跃"概率的矩阵图：纵轴是重复购买次数 x（0 到 ``max_frequency``），横轴是最后一次购买的时间 t_x
+    （0 到 ``T``，T 是观察期长度），颜色是 BG/NBD 模型（参数 ``params``）给出的概率。返回 Axes。
+
+    读法：同一行从左往右，最后一次购买越晚，概率越高；同一列从上往下，买得越多而最近又没来，概率越低。
+
+    >>> ax = plot_prob_alive_matrix({"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}, T=39, max_frequency=10)
+    >>> ax.images[0].get_array().shape
+    (11, 40)
+    """
+    func = "plot_prob_alive_matrix"
+    from matplotlib import colormaps
+
+    r, alpha, a, b = _bgnbd_params(params, func)
+    length = number(T, func, "T", minimum=0, inclusive=False)
+    top = int(number(max_frequency, func, "max_frequency", minimum=1, integer=True))
+    if not isinstance(cmap, str) or cmap not in colormaps:
+        raise fail(func, f"参数 cmap 不是 matplotlib 认识的色图名：{_show(cmap)}。请写成 'RdYlGn'、'Blues' 这样的名字。")
+    if not isinstance(unit, str):
+        raise fail(func, f"参数 unit 应该是时间单位的文字，例如 '周' 或 '天'，收到的是 {_show(unit)}。")
+    steps = max(int(np.floor(length)), 1) + 1
+    recency = np.linspace(0.0, length, steps)
+    half = 0.5 * length / (steps - 1)
+    x = np.arange(top + 1, dtype=float)[:, None] * np.ones((1, steps))
+    t_x = np.ones((top + 1, 1)) * recency[None, :]
+    grid = _alive(r, alpha, a, b, x, t_x, np.full_like(x, length))
+    ax = new_axes(ax, figsize=(8, 5), func=func)
+    image = ax.imshow(grid, origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=1,
+                      extent=(-half, length + half, -0.5, top + 0.5))
+    ax.figure.colorbar(image, ax=ax, label="仍然活跃的概率")
+    ax.set_xlabel(f"最后一次购买的时间 t_x（第几{unit}，观察期共 {length:g} {unit}）")
+    ax.set_ylabel("重复购买次数 x")
+    ax.set_title(title if title is not None else "BG/NBD：不同购买记录的客户仍然活跃的概率")
+    return ax

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .builders import shop, metro, carton, bank, objections, development, churn, retention
+from .builders import shop, metro, carton, bank, objections, development, churn, retention, cdnow
 
 SEED = 20241123
-BUILDERS = [shop, metro, carton, bank, objections, development, churn, retention]
+BUILDERS = [shop, metro, carton, bank, objections, development, churn, retention, cdnow]
 HERE = Path(__file__).resolve().parent
 
 

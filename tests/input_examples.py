@@ -967,6 +967,12 @@ def check_prob_alive(result, call):
     assert result.between(0, 1).all()
 
 
+def check_bgnbd_predict(result, call):
+    frame = first_frame(call)
+    assert isinstance(result, pd.Series) and result.index.equals(frame.index)
+    assert (result >= 0).all() and np.isfinite(result).all()
+
+
 def check_bgnbd(result, call):
     assert isinstance(result, dict) and sorted(result) == ["a", "alpha", "b", "r"]
     assert all(type(v) is float and v > 0 for v in result.values())
@@ -1019,5 +1025,13 @@ REGISTRY.update({
     "prob_alive": Entry(
         example=Call((_summary, _PARAMS)), check=check_prob_alive, duplicates="count",
         nonnegative=("frequency_col", "recency_col", "T_col"),
+        exempt={"weights:params:unknown key": "extra keys are ignored (documented)"}),
+    "bgnbd_predict": Entry(
+        example=Call((_summary, _PARAMS, 30)), check=check_bgnbd_predict, duplicates="count",
+        nonnegative=("frequency_col", "recency_col", "T_col"),
+        exempt={"weights:params:unknown key": "extra keys are ignored (documented)"}),
+    "plot_prob_alive_matrix": Entry(
+        example=Call((_PARAMS,), {"T": 39, "max_frequency": 10}), check=check_axes,
+        bad={"cmap": ["不是色图"], "unit": [7]},
         exempt={"weights:params:unknown key": "extra keys are ignored (documented)"}),
 })

@@ -375,6 +375,70 @@ def test_bgnbd_reproduces_the_published_cdnow_estimates_and_lifetimes():
     assert np.abs(mine.to_numpy() - np.asarray(expected)).max() < 1e-12
 
 
+CDNOW_PARAMS = {"r": 0.2426, "alpha": 4.4135, "a": 0.7930, "b": 2.4259}
+
+
+def test_bgnbd_predict_matches_the_published_spreadsheet_value():
+    # lifetimes 的测试（与 Hardie 的表格核对过）：x=2, t_x=30.43, T=38.86, t=39 → 1.226
+    summary = pd.DataFrame({"frequency": [2.0], "recency": [30.43], "T": [38.86]})
+    assert float(crmlib.bgnbd_predict(summary, CDNOW_PARAMS, 39).iloc[0]) == pytest.approx(1.226, abs=5e-4)
+
+
+def test_bgnbd_predict_by_hand():
+    from math import exp, log
+
+    from scipy.special import hyp2f1
+
+    r, alpha, a, b = 0.5, 4.0, 1.6, 2.5
+    x, t_x, T, t = 3.0, 12.0, 20.0, 10.0
+    head = (a + b + x - 1) / (a - 1)
+    tail = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
+    alive = 1 / (1 + a / (b + x - 1) * exp((r + x) * (log(alpha + T) - log(alpha + t_x))))
+    summary = pd.DataFrame({"frequency": [x, 0.0], "recency": [t_x, 0.0], "T": [T, T]}, index=["p", "q"])
+    params = {"r": r, "alpha": alpha, "a": a, "b": b}
+    got = crmlib.bgnbd_predict(summary, params, t)
+    assert got["p"] == pytest.approx(head * tail * alive, rel=1e-12)
+    assert got.name == "expected_purchases" and got.index.tolist() == ["p", "q"]
+    assert crmlib.bgnbd_predict(summary, params, 0).tolist() == [0.0, 0.0]
+    # 预测随时间增加；买得越多的客户（最近又来过）预测越高
+    assert (crmlib.bgnbd_predict(summary, params, 20) > got).all() and got["p"] > got["q"]
+
+
+def test_bgnbd_predict_for_new_customers_equals_a_simulation():
+    # x = 0 的客户在 (T, T+t] 的期望购买次数：按模型抽样模拟核对（独立于公式的检查）
+    rng = np.random.default_rng(11)
+    r, alpha, a, b, T, t, n = 0.8, 5.0, 0.7, 2.0, 10.0, 15.0, 400_000
+    lam, p = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n)
+    first_gap = rng.exponential(1 / lam)
+    quiet = first_gap > T                        # 在 (0, T] 里没有重复购买的客户
+    lam, p = lam[quiet], p[quiet]
+    count, clock, alive = np.zeros(len(lam)), np.full(len(lam), T), np.ones(len(lam), dtype=bool)
+    clock = T + rng.exponential(1 / lam)         # 无记忆：从 T 起重新计时
+    for _ in range(60):
+        buys = alive & (clock <= T + t)
+        count += buys
+        alive = buys & (rng.random(len(lam)) >= p)
+        clock = clock + rng.exponential(1 / lam)
+    summary = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [T]})
+    expected = float(crmlib.bgnbd_predict(summary, {"r": r, "alpha": alpha, "a": a, "b": b}, t).iloc[0])
+    assert count.mean() == pytest.approx(expected, rel=0.03)
+
+
+def test_plot_prob_alive_matrix_shows_prob_alive_on_the_grid():
+    ax = crmlib.plot_prob_alive_matrix(CDNOW_PARAMS, T=39, max_frequency=12, title="测试")
+    grid = np.asarray(ax.images[0].get_array())
+    assert grid.shape == (13, 40)
+    cell = pd.DataFrame({"frequency": [5.0], "recency": [20.0], "T": [39.0]})
+    assert grid[5, 20] == pytest.approx(float(crmlib.prob_alive(cell, CDNOW_PARAMS).iloc[0]), rel=1e-12)
+    assert (grid[0] == 1).all() and grid[12, 0] < 0.01 and grid[12, 39] > 0.5
+    assert ax.get_title() == "测试" and ax.get_ylabel() == "重复购买次数 x" and "观察期共 39 周" in ax.get_xlabel()
+    plt.close(ax.figure)
+    with pytest.raises(crmlib.CRMInputError, match="plot_prob_alive_matrix：参数 T"):
+        crmlib.plot_prob_alive_matrix(CDNOW_PARAMS, T=0)
+    with pytest.raises(crmlib.CRMInputError, match="参数 params 缺少 'b'"):
+        crmlib.plot_prob_alive_matrix({"r": 1, "alpha": 1, "a": 1}, T=10)
+
+
 # ---------------------------------------------------------------- no mutation
 
 @pytest.mark.parametrize("call", [
