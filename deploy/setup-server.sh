@@ -81,9 +81,16 @@ load_subconfig("nbgrader_config.py", "$COURSE")  # noqa: F821
 c.CourseDirectory.root = "$COURSE"
 EOF
 chown "$INSTRUCTOR:" "$HOME_DIR/.jupyter/nbgrader_config.py"
-as_instructor jupyter server extension enable --user nbgrader.server_extensions.formgrader >/dev/null 2>&1
-as_instructor jupyter labextension enable --level=user @jupyter/nbgrader:formgrader \
-    @jupyter/nbgrader:create-assignment >/dev/null 2>&1
+# The formgrader and create-assignment, switched off for everyone in the environment, on for the
+# instructor: what `jupyter server extension enable --user` and `jupyter labextension enable
+# --level=user` write, written directly (each of those commands takes a minute on a busy server).
+as_instructor mkdir -p "$HOME_DIR/.jupyter/jupyter_server_config.d" "$HOME_DIR/.jupyter/labconfig"
+as_instructor tee "$HOME_DIR/.jupyter/jupyter_server_config.d/nbgrader.server_extensions.formgrader.json" >/dev/null <<'EOF'
+{"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": true}}}
+EOF
+as_instructor tee "$HOME_DIR/.jupyter/labconfig/page_config.json" >/dev/null <<'EOF'
+{"disabledExtensions": {"@jupyter/nbgrader:formgrader": false, "@jupyter/nbgrader:create-assignment": false}}
+EOF
 
 # 4. the exchange
 mkdir -p "$EXCHANGE"

@@ -72,7 +72,12 @@ if [ "$(cat "$VENV/.course-stamp" 2>/dev/null)" != "$stamp" ]; then
     PYTHONWARNINGS=ignore $SUDO "$VENV/bin/python" -m pip install --quiet --no-deps --force-reinstall "$build"
     rm -rf "$build"
     trap - EXIT
+    echo "$stamp" | $SUDO tee "$VENV/.course-stamp" >/dev/null
+fi
 
+# nbgrader's extensions: once (the settings live in the environment's etc/jupyter and stay).
+if ! [ -f "$VENV/.extensions-stamp" ]; then
+    say "正在设置 nbgrader 的扩展……"
     J="$VENV/bin/jupyter"
     # Everyone: the Assignment List (fetch, submit, fetch feedback) and Validate.
     for ext in assignment_list course_list validate_assignment; do
@@ -84,8 +89,8 @@ if [ "$(cat "$VENV/.course-stamp" 2>/dev/null)" != "$stamp" ]; then
     $SUDO "$J" labextension enable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
     $SUDO "$J" labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader \
         @jupyter/nbgrader:create-assignment >/dev/null 2>&1
-    $SUDO mkdir -p "$VENV/share/jupyter/lab/settings"
-    $SUDO cp "$REPO/.jupyter-settings/overrides.json" "$VENV/share/jupyter/lab/settings/overrides.json"
-    echo "$stamp" | $SUDO tee "$VENV/.course-stamp" >/dev/null
+    $SUDO touch "$VENV/.extensions-stamp"
 fi
+$SUDO mkdir -p "$VENV/share/jupyter/lab/settings"
+$SUDO cp "$REPO/.jupyter-settings/overrides.json" "$VENV/share/jupyter/lab/settings/overrides.json"
 say "就绪：$VENV（jupyterhub $("$VENV/bin/jupyterhub" --version)），代理 $PROXY（$("$PROXY" --version)）"
