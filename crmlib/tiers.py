@@ -616,7 +616,7 @@ def weighted_grade(customers, weights, *, lower_is_better=(), cuts=(70.0, 40.0),
     score = np.round(score * 100.0, 10)
     result = customers.copy()
     result[score_col] = score
-    idx = np.searchsorted(-np.asarray(cut_values), -score, side="right")
+    idx = np.searchsorted(-np.asarray(cut_values), -score, side="left")  # 得分正好等于分界点算高一级
     result[grade_col] = np.asarray(list(labels), dtype=object)[idx]
     return result
 

@@ -31,7 +31,16 @@ def bank():
 def test_every_one_of_the_ten_grades_occurs(graded):
     counts = graded["grade"].value_counts()
     assert set(counts.index) == set(crmlib.LEAD_GRADES)
-    assert counts.min() >= 9
+    assert counts.min() >= 3
+
+
+def test_lead_counts_narrow_from_a21_to_a01(graded):
+    """A real pipeline: every step towards closing loses leads (A31, the refusals, leave it on the side)."""
+    counts = graded["grade"].value_counts()
+    ladder = [counts[g] for g in crmlib.LEAD_GRADES if g != "A31"]
+    assert all(a > b for a, b in zip(ladder, ladder[1:])), ladder
+    assert ladder[0] >= 8 * ladder[-1]
+    assert counts["A31"] < counts["A08"]
 
 
 def test_a21_leads_fail_a08_for_each_single_reason(graded):
@@ -114,6 +123,56 @@ def test_pyramid_default_puts_every_loss_maker_in_lead(customers):
     assert summary.loc["铂金", "value_share"] > 0.5 and summary.loc["重铅", "value_share"] < 0
 
 
+def test_the_biggest_customers_in_the_lead_tier(customers):
+    """Lesson 4.4: the customers ranked 1, 3 and 4 by revenue lose money (and sit in 重铅)."""
+    top = customers.sort_values("revenue", ascending=False).head(5)
+    assert [i + 1 for i, p in enumerate(top["profit"]) if p <= 0] == [1, 3, 4]
+
+
+def test_lead_tier_total_turns_positive_at_the_sliders_extremes(customers):
+    """The widget's question: the 重铅 total is negative by default, positive with every slider at its minimum."""
+    def lead_total(cuts):
+        return crmlib.pyramid_summary(crmlib.customer_pyramid(customers, cuts=cuts)).loc["重铅", "profit"]
+    assert lead_total((0.05, 0.20, 0.60)) < 0 < lead_total((0.01, 0.06, 0.16))
+
+
+def test_new_cuts_put_profitable_customers_in_lead(customers):
+    """Exercise 3: with cuts (0.1, 0.3, 0.7) the 重铅 tier still holds profitable customers, fewer than by default."""
+    def profitable_lead(cuts):
+        p = crmlib.customer_pyramid(customers, cuts=cuts)
+        return int(((p["tier"] == "重铅") & (p["profit"] > 0)).sum())
+    assert 0 < profitable_lead((0.1, 0.3, 0.7)) < profitable_lead((0.05, 0.2, 0.6))
+
+
+def test_abc_on_revenue_puts_loss_makers_in_a(customers):
+    """Lesson 4.3 and exercise 2: the shop is less concentrated than the carton maker; some A accounts lose money."""
+    shop_abc = crmlib.abc_classes(crmlib.load_dataset("shop_transactions"))
+    assert (shop_abc["abc"] == "A").mean() > 0.3
+    abc = crmlib.abc_classes(crmlib.load_dataset("carton_orders")).merge(customers[["customer_id", "profit"]])
+    assert (abc["abc"] == "A").mean() < 0.25
+    assert ((abc["abc"] == "A") & (abc["profit"] < 0)).sum() >= 3
+
+
+def test_percentile_weighting_hides_gaps_and_counts_size_twice(customers):
+    """Lesson 4.7: the two largest accounts differ by millions but by one rank; revenue and profit ranks correlate."""
+    top2 = customers["revenue"].nlargest(2)
+    assert top2.iloc[0] - top2.iloc[1] > 1_500_000
+    assert customers.loc[top2.index[0], "profit"] < 0
+    ranks = customers[["revenue", "profit", "credit_score", "growth_outlook"]].rank()
+    assert ranks["revenue"].corr(ranks["profit"]) > 0.6
+    assert abs(ranks["revenue"].corr(ranks["growth_outlook"])) < 0.2
+
+
+def test_visit_plan_fits_now_and_overloads_one_rep_under_the_new_plan(customers):
+    """Lesson 4.7 (nobody above 100 %, 张伟 highest, 陈静 lowest) and exercise 5 (someone overloaded)."""
+    weights = {"credit_score": 1, "revenue": 2, "growth_outlook": 1, "profit": 2}
+    now = crmlib.visit_plan(crmlib.weighted_grade(customers, weights, cuts=(65, 45)))
+    assert now["load"].max() < 1 and now["load"].idxmax() == "张伟" and now["load"].idxmin() == "陈静"
+    new = crmlib.visit_plan(crmlib.weighted_grade(customers, weights, cuts=(70, 50)),
+                            visits_per_month={"A": 3, "B": 1, "C": 0.5})
+    assert 1 <= (new["load"] > 1).sum() <= 2
+
+
 def test_demanding_customers_complain_and_pay_late(customers):
     late = customers["avg_delay_days"] > 30
     assert late.sum() >= 5
@@ -145,7 +204,33 @@ def test_ordinary_customers_wait_longest_and_complain_most(bank):
 
 # ---------------------------------------------------------------- shop RFM (used in the lesson)
 
-def test_shop_rfm_has_all_eight_segments():
-    scores = crmlib.rfm_scores(crmlib.rfm_table(crmlib.load_dataset("shop_transactions")))
+@pytest.fixture(scope="module")
+def rfm():
+    return crmlib.rfm_table(crmlib.load_dataset("shop_transactions"))
+
+
+def test_shop_rfm_has_all_eight_segments(rfm):
+    scores = crmlib.rfm_scores(rfm)
     assert set(scores["segment"]) == set(crmlib.RFM_SEGMENTS.values())
     assert scores["segment"].value_counts().min() >= 5
+
+
+def test_rfm_threshold_moves_the_segments(rfm):
+    """Lesson 4.6: high=3 makes about four in ten members 重要价值客户 (a 3-3-3 member too); 4 halves it; 5 leaves few."""
+    share = {h: (crmlib.rfm_scores(rfm, high=h)["segment"] == "重要价值客户").mean() for h in (3, 4, 5)}
+    assert 0.3 < share[3] < 0.45 and share[4] < share[3] / 2 + 0.01 and share[5] < 0.1
+    scores = crmlib.rfm_scores(rfm)
+    assert (scores.loc[scores["RFM"] == "333", "segment"] == "重要价值客户").sum() >= 1
+    low = crmlib.rfm_scores(rfm, high=4)["segment"]
+    assert (low == "一般挽留客户").sum() > 1.8 * (scores["segment"] == "一般挽留客户").sum()
+    # exercise 4: the demoted members land in several segments, most of all 重要保持客户
+    moved = low[(scores["segment"] == "重要价值客户") & (low != "重要价值客户")].value_counts()
+    assert len(moved) >= 5 and moved.idxmax() == "重要保持客户"
+
+
+def test_rfm_ties_move_whole_groups(rfm):
+    """Lesson 4.6: tied members share the lowest rank, so F=1 holds far more than a fifth and F=5 fewer."""
+    f = crmlib.rfm_scores(rfm)["F"].value_counts()
+    n = len(rfm)
+    assert f[1] > 0.25 * n and f[5] < 0.2 * n
+    assert (rfm["recency"] == 0).sum() >= 2

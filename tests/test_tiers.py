@@ -433,6 +433,14 @@ def test_weighted_grade_hand_calculation():
     assert out.drop(columns=["score", "grade"]).equals(frame)
 
 
+def test_weighted_grade_score_on_a_cut_gets_the_higher_grade():
+    """"得分 ≥ 分界点"：正好等于分界点的客户属于高一级。"""
+    frame = pd.DataFrame({"a": [0.0, 1.0, 2.0]})          # 百分位 0、0.5、1 → 得分 0、50、100
+    out = weighted_grade(frame, {"a": 1}, cuts=(100, 50))
+    assert out["score"].tolist() == [0.0, 50.0, 100.0]
+    assert out["grade"].tolist() == ["C", "B", "A"]
+
+
 def test_weighted_grade_scale_free_and_single_row():
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]})
     one = weighted_grade(frame, {"a": 1, "b": 1})["score"]

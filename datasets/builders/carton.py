@@ -31,19 +31,23 @@ SUFFIX = {
 SALESPEOPLE = ["张伟", "李娜", "王强", "刘洋", "陈静"]
 MIN_SALES = 500.0  # 万元：本厂对"范围级"客户的年销售额要求（教材写作"超过**万"）
 
-# 每个等级的线索条数，以及同一等级内用到的"路径"（满足条件的不同方式、差一点的情形）
+# 每个等级的线索条数，以及同一等级内用到的"路径"（满足条件的不同方式、差一点的情形）。
+# 真实的销售漏斗越往下越窄：资料级最多，每往成交走一级都有线索停下，结案级最少
+# （A31 明确拒绝是漏斗旁边的出口，不在这条主线上）。tests/test_cases_04.py 检查主线上逐级变少。
 PLAN = [
-    ("A21", ["raw"] * 10 + ["gov", "npo", "small", "nofax", "nophone"] * 2),
-    ("A08", ["plain"] * 14 + ["front_desk_refused", "user_neutral"] * 3),
+    ("A21", ["raw"] * 26 + ["gov", "npo", "small", "nofax", "nophone"] * 2),
+    ("A08", ["plain"] * 20 + ["front_desk_refused", "user_neutral"] * 3),
     ("A31", ["refused"] * 12),
-    ("A07", ["neutral"] * 14),
-    ("A06", ["switch", "unhappy", "talks", "asks", "next", "questions"] * 3 + ["no_quote"] * 3),
-    ("A05", ["intent"] * 10 + ["price_low", "over_budget"] * 2),
-    ("A04", ["price_ok"] * 10),
-    ("A03", ["verbal", "sample", "audit", "soon"] * 3),
-    ("A02", ["contract", "purchased", "paid"] * 3 + ["open_promise"] * 3),
-    ("A01", ["closed"] * 9),
+    ("A07", ["neutral"] * 20),
+    ("A06", ["switch", "unhappy", "talks", "asks", "next", "questions"] * 2 + ["no_quote"] * 3),
+    ("A05", ["intent"] * 8 + ["price_low", "over_budget"] * 2),
+    ("A04", ["price_ok"] * 9),
+    ("A03", ["verbal", "sample", "audit", "soon", "verbal", "sample", "soon"]),
+    ("A02", ["contract", "purchased", "paid"] + ["open_promise"] * 2),
+    ("A01", ["closed"] * 3),
 ]
+# 线索信号来自谁：拍板人、使用者、参谋者轮流（每种 A06 信号都有使用者或参谋者给出的）
+SIGNAL_FROM = ["使用者", "参谋者", "拍板人"]
 
 
 def _company(rng, industry, used):
@@ -67,7 +71,7 @@ def _blank_lead():
                 used_up=False, fully_collected=False, open_promises=0)
 
 
-def _lead(rng, grade, route, used):
+def _lead(rng, grade, route, used, signal_turn):
     lead = _blank_lead()
     lead["source"] = SOURCES[rng.integers(len(SOURCES))]
     industry = INDUSTRIES[rng.integers(len(INDUSTRIES))]
@@ -116,7 +120,8 @@ def _lead(rng, grade, route, used):
     if grade == "A06":
         if route in ("switch", "unhappy", "talks"):
             # 信号来自使用者或参谋者时也算数；这时他们不一定了解本厂
-            who = ["拍板人", "使用者", "参谋者"][rng.integers(3)]
+            who = SIGNAL_FROM[signal_turn[route] % 3]
+            signal_turn[route] += 1
             lead.update(respondent_role=who, knows_our_offer=who == "拍板人", considered_decision=who == "拍板人",
                         reply="积极" if who == "拍板人" else "中立")
             key = {"switch": "considering_switch", "unhappy": "unhappy_with_supplier",
@@ -174,7 +179,8 @@ def _lead(rng, grade, route, used):
 
 def _leads(rng):
     used: set = set()
-    rows = [_lead(rng, grade, route, used) for grade, routes in PLAN for route in routes]
+    signal_turn = {"switch": 0, "unhappy": 0, "talks": 0}
+    rows = [_lead(rng, grade, route, used, signal_turn) for grade, routes in PLAN for route in routes]
     frame = pd.DataFrame(rows)
     frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
     frame.insert(0, "lead_id", [f"L{i:03d}" for i in range(1, len(frame) + 1)])
@@ -235,7 +241,8 @@ def _customers_and_orders(rng, n=240):
 
 
 def build(rng: np.random.Generator) -> list[Dataset]:
-    leads = _leads(rng)
+    # 线索用自己的子发生器（不消耗 rng），改线索名单不会改变老客户和订单
+    leads = _leads(np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0]))
     customers, orders = _customers_and_orders(rng)
     yes_no = "（True/False）"
     return [
