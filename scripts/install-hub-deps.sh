@@ -18,7 +18,9 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 PREFIX="${CRM_HUB_PREFIX:-/opt/crm-course}"
-PYTHON="${PYTHON:-python3}"
+# Every user's server runs this environment's Python, so its base interpreter must be one every
+# account can run: the system's /usr/bin/python3 (a Python under /root, e.g. pyenv's, is not).
+PYTHON="${CRM_HUB_PYTHON:-/usr/bin/python3}"
 PROXY_VERSION="5.3.0"
 VENV="$PREFIX/venv"
 say() { echo "install-hub-deps: $*"; }
@@ -52,7 +54,12 @@ if ! [ -x "$PROXY" ] || ! "$PROXY" --version 2>/dev/null | grep -qx "$PROXY_VERS
     $SUDO npm install --silent --no-fund --no-audit --prefix "$PREFIX/proxy" "configurable-http-proxy@$PROXY_VERSION" >/dev/null
 fi
 
+if [ -x "$VENV/bin/python" ] && ! runuser -u nobody -- "$VENV/bin/python" -c pass >/dev/null 2>&1; then
+    say "$VENV 的 Python 其他账号无法运行（基础解释器在受限的文件夹里）：重新创建"
+    $SUDO rm -rf "$VENV"
+fi
 if ! [ -x "$VENV/bin/python" ]; then
+    "$PYTHON" -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
     say "正在创建 Python 环境 $VENV ……"
     $SUDO "$PYTHON" -m venv "$VENV"
     $SUDO "$VENV/bin/python" -m pip install --quiet --upgrade pip "setuptools>=69" wheel

@@ -129,6 +129,7 @@ class Classroom:
         for line in (PREFIX / "etc" / "crm-hub.env").read_text().splitlines():
             key, _, value = line.partition("=")
             env.setdefault(key, value)
+        self.state.mkdir(mode=0o700, exist_ok=True)
         self.hub_log = open(self.work / "jupyterhub.log", "wb")
         started = time.monotonic()
         self.hub = subprocess.Popen([str(VENV / "bin" / "jupyterhub"), "-f", str(PREFIX / "etc" / "jupyterhub_config.py")],
