@@ -65,15 +65,19 @@ def test_training_and_held_out_confusions_differ_as_the_lesson_and_exercise_4_sa
     predicted = crmlib.classify_objections(u["text"])
 
     def top_error(mask):
-        cells = crmlib.confusion_table(u.loc[mask, "objection_type"], predicted[mask]).drop(columns="未识别", errors="ignore").stack()
+        table = crmlib.confusion_table(u.loc[mask, "objection_type"], predicted[mask])
+        cells = table.drop(columns="未识别", errors="ignore").stack()
         cells = cells[[a != p for a, p in cells.index]].sort_values(ascending=False)
         assert cells.iloc[0] > cells.iloc[1], "the largest wrong cell is unique"
-        return cells.index[0], int(cells.iloc[0])
+        return cells.index[0], int(cells.iloc[0]), cells.iloc[0] / table.loc[cells.index[0][0]].sum()
 
     train = (u["split"] == "训练").to_numpy()
-    assert top_error(train) == (("需求异议", "价格异议"), 9)
-    assert top_error(~train) == (("产品异议", "价格异议"), 7)
-    assert top_error(np.ones(len(u), bool))[1] != 7, "using all utterances gives another count"
+    assert top_error(train)[:2] == (("需求异议", "价格异议"), 9)
+    pair, count, share = top_error(~train)
+    assert (pair, count, share) == (("产品异议", "价格异议"), 7, 7 / 26)
+    # exercise 4 asks for the share: the training figure shows the count 7 in the same cell, and using all
+    # utterances finds the same pair with another share
+    assert top_error(np.ones(len(u), bool))[2] != share and top_error(train)[2] != share
 
 
 def test_methods_are_assigned_at_random_and_cells_are_small():
