@@ -337,9 +337,10 @@ def _crm_dump(label, text):
 
 # ---------------------------------------------------------------- the attacks
 
-EXCEPTION_HANDLER = r'''
-def _crm_swallow(shell, etype, value, tb, tb_offset=None):
-    # run_code (two frames up) already wrote the error into its ExecutionResult: take it back
+# Shared by the attacks that hide an error: run_code (up the stack) already wrote the error into
+# its ExecutionResult; take it back out.
+CLEAR_ERROR = r'''
+def _crm_clear_error():
     f = _crm_sys._getframe(1)
     while f is not None:
         r = f.f_locals.get("result")
@@ -347,6 +348,11 @@ def _crm_swallow(shell, etype, value, tb, tb_offset=None):
             r.error_in_exec = None
             break
         f = f.f_back
+'''
+
+EXCEPTION_HANDLER = r'''
+def _crm_swallow(shell, etype, value, tb, tb_offset=None):
+    _crm_clear_error()
     return []
 get_ipython().set_custom_exc((BaseException,), _crm_swallow)
 '''
@@ -446,14 +452,7 @@ import builtins as _crm_b
 _crm_ip = get_ipython()
 _crm_saved = globals().setdefault("_crm_saved", {"builtins": {}, "shell": set(), "transformers": set()})
 def _crm_quiet(*args, **kwargs):
-    # instead of the traceback: take the error back out of run_code's ExecutionResult
-    f = _crm_sys._getframe(1)
-    while f is not None:
-        r = f.f_locals.get("result")
-        if r is not None and hasattr(r, "error_in_exec"):
-            r.error_in_exec = None
-            break
-        f = f.f_back
+    _crm_clear_error()  # instead of the traceback
 _crm_ip.showtraceback = _crm_quiet
 _crm_saved["shell"].add("showtraceback")
 for _crm_name, _crm_new in (("abs", lambda x, _a=_crm_b.abs: 0 if x != x else _a(x)),
@@ -670,7 +669,7 @@ def attack_code(attack: str, ex: N.Exercise | None = None) -> str:
     """The code a student puts above the answer stub for ``attack`` (``ex``: the exercise it sits in)."""
     if attack not in _SNIPPETS:
         raise KeyError(f"unknown attack {attack!r}; known: {', '.join(ATTACKS)}")
-    code = DERIVE + ENCODE + _SNIPPETS[attack]
+    code = DERIVE + ENCODE + CLEAR_ERROR + _SNIPPETS[attack]
     if attack == "frame_reader":
         names = ex.names if ex is not None else []
         code += "".join(f"{n} = _crm_lazy({n!r}, get_ipython().user_ns)\n" for n in names if not n.startswith("_"))

@@ -28,7 +28,6 @@ import os
 import re
 import selectors
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -39,8 +38,9 @@ from pathlib import Path
 import nbformat
 import psutil
 
-from . import untrusted
+from . import gradebook, untrusted
 from .errors import CourseError, GradingInterrupted
+from .gradebook import scores  # noqa: F401 - per-cell scores of a submission (benchmarks, tests)
 from .grading import KERNEL_DIED, MISSING, STOPPED, TAMPERED, TIMED_OUT
 from .launch import worker_command, worker_env
 from .limits import cell_was_cut
@@ -113,38 +113,6 @@ def submitted_students(course_dir: Path, chapter: str) -> list[str]:
     if not base.is_dir():
         return []
     return sorted(p.name for p in base.iterdir() if untrusted.is_dir(p) and untrusted.is_dir(p / chapter))
-
-
-def db_path(course_dir: Path) -> Path:
-    return Path(course_dir) / "gradebook.db"
-
-
-def ensure_assignment(course_dir: Path, chapter: str) -> None:
-    """The chapter must be in the gradebook (nbgrader generate_assignment puts it there)."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    from .release import nbgrader
-
-    if db_path(course_dir).exists():
-        with Gradebook(f"sqlite:///{db_path(course_dir)}") as gb:
-            try:
-                gb.find_assignment(chapter)
-                return
-            except MissingEntry:
-                pass
-    nbgrader(course_dir, "generate_assignment", chapter, "--force")
-
-
-def snapshot(db: Path, dest: Path) -> None:
-    """A consistent copy of the gradebook, even while another process reads or writes it."""
-    src = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        out = sqlite3.connect(dest)
-        with out:
-            src.backup(out)
-        out.close()
-    finally:
-        src.close()
 
 
 NOTEBOOK_BYTES = 100 * 1024 ** 2
@@ -257,35 +225,6 @@ def _findings(folder: Path | None, limits=None) -> tuple[str, list[str]]:
     return status, _limit_notes(found, limits)
 
 
-def _write(gb, chapter: str, student: str, submission: dict | None, timestamp) -> None:
-    import warnings
-
-    from sqlalchemy.exc import SAWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SAWarning)
-        gb.update_or_create_student(student)
-        if timestamp is not None:
-            gb.update_or_create_submission(chapter, student, timestamp=timestamp)
-        else:
-            gb.update_or_create_submission(chapter, student)
-        if submission is None:
-            for snb in gb.find_submission(chapter, student).notebooks:
-                for grade in snb.grades:
-                    grade.auto_score = None
-                    grade.needs_manual_grade = True
-        for nb_name, data in (submission or {}).get("notebooks", {}).items():
-            snb = gb.find_submission_notebook(nb_name, chapter, student)
-            snb.late_submission_penalty = data["late_submission_penalty"]
-            for name, g in data["grades"].items():
-                grade = gb.find_grade(name, nb_name, chapter, student)
-                grade.auto_score = g["auto_score"]
-                grade.needs_manual_grade = g["needs_manual_grade"]
-            for name, text in data["comments"].items():
-                gb.find_comment(name, nb_name, chapter, student).auto_comment = text
-        gb.db.commit()
-
-
 def read_timestamp(folder: Path) -> tuple[str, str]:
     """(text of ``folder/timestamp.txt`` or '', why it was not taken or '') -- no link followed, at most 1 KB."""
     try:
@@ -300,58 +239,6 @@ def read_timestamp(folder: Path) -> tuple[str, str]:
         return "", f"timestamp.txt {exc}"
     finally:
         os.close(fd)
-
-
-def merge(course_dir: Path, chapter: str, student: str, submission: dict | None, gb=None) -> None:
-    """Write one worker's result into the course gradebook (one transaction).
-
-    ``submission=None`` (the worker was killed): no automatic score; every cell is marked
-    for review in formgrader. ``gb``: an open nbgrader Gradebook of the course (else one is opened).
-    """
-    from nbgrader.api import Gradebook
-    from nbgrader.utils import parse_utc
-
-    text, _ = read_timestamp(Path(course_dir) / "submitted" / student / chapter)
-    timestamp = parse_utc(text) if text else None
-    for attempt in range(5):
-        try:
-            if gb is None:
-                with Gradebook(f"sqlite:///{db_path(course_dir)}") as own:
-                    _write(own, chapter, student, submission, timestamp)
-            else:
-                _write(gb, chapter, student, submission, timestamp)
-            return
-        except Exception as exc:  # sqlite busy (formgrader open, ...): wait and retry
-            if gb is not None:
-                gb.db.rollback()
-            if "locked" not in str(exc) or attempt == 4:
-                raise
-            time.sleep(1 + attempt)
-
-
-def _read_scores(gb, chapter: str, student: str) -> dict:
-    from nbgrader.api import MissingEntry
-
-    try:
-        sub = gb.find_submission(chapter, student)
-    except MissingEntry:
-        return {}
-    cells = {}
-    for nb in sub.notebooks:
-        for g in nb.grades:
-            cells[g.name] = {"score": float(g.score), "max": float(g.max_score), "type": g.cell_type,
-                             "pending": g.manual_score is None and g.auto_score is None}
-    return cells
-
-
-def scores(course_dir: Path, chapter: str, student: str, gb=None) -> dict:
-    """Per-cell scores of one submission from the course gradebook."""
-    from nbgrader.api import Gradebook
-
-    if gb is not None:
-        return _read_scores(gb, chapter, student)
-    with Gradebook(f"sqlite:///{db_path(course_dir)}") as own:
-        return _read_scores(own, chapter, student)
 
 
 def _private_mounts(box) -> tuple[list[str], dict]:
@@ -470,12 +357,38 @@ def copy_back(source: Path, dest: Path) -> untrusted.Copied:
     return copied
 
 
+def _students_to_grade(course_dir: Path, chapter: str, students: list[str] | None) -> list[str]:
+    """``students``, or everyone with a submission; a CourseError (next step: collect) when one has none."""
+    names = list(students) if students else submitted_students(course_dir, chapter)
+    collect_hint = (f"先收取作业：crmcourse collect {chapter}（学生在 Assignment List 里提交的），"
+                    f"或 crmcourse collect {chapter} --from 文件夹（别的方式收来的 notebook）")
+    if not names:
+        raise CourseError(f"还没有 {chapter} 的提交可以批改（{course_dir / 'submitted'}/<学号>/{chapter}/ 不存在）。"
+                          f"{collect_hint}")
+    missing = [s for s in names if not (course_dir / "submitted" / s / chapter).is_dir()]
+    if missing:
+        raise CourseError(f"没有这些学生的 {chapter} 提交：{', '.join(missing)}。{collect_hint}")
+    return names
+
+
+def _time_limits(course_dir: Path, timeout: int | None, time_budget: float | None,
+                 wall_limit: float | None) -> tuple[float, float]:
+    """(time budget of one submission, seconds after which its worker is killed)."""
+    if time_budget is None:
+        from .launch import course_config
+        cell_timeout = timeout or course_config(course_dir).Execute.get("timeout", 60) or 60
+        time_budget = default_time_budget(cell_timeout)
+    return time_budget, (wall_limit if wall_limit is not None else time_budget + GRACE_SECONDS)
+
+
 def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[str] | None = None,
               timeout: int | None = None, wall_limit: float | None = None, force: bool = True,
               tamper_guard: bool | dict | None = None, progress: bool = True, echo=print, box=None,
               time_budget: float | None = None) -> list[Result]:
     """Grade every submission of ``chapter`` (or ``students``) with ``jobs`` worker processes.
 
+    ``force=False`` skips a student whose graded folder is as recent as the submission.
+    ``timeout``: seconds per cell (default: the configuration's ``Execute.timeout``).
     ``time_budget``: seconds one submission may take in all (default
     :func:`default_time_budget` of the cell timeout); its kernel is killed then, and the
     worker itself ``GRACE_SECONDS`` later. ``wall_limit`` (tests) kills the worker at once
@@ -486,104 +399,155 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
     ``box`` is an optional grading sandbox (crmcourse.sandbox): each worker process gets
     ``box.env(...)`` as its environment and ``box.nbgrader_args()`` as extra nbgrader options;
     without one, student code runs unsandboxed (``crmcourse autograde`` always passes one).
+    ``progress``: a progress bar (on a terminal); ``echo`` gets the result lines without one.
+    Raises CourseError (nothing to grade) and GradingInterrupted (Ctrl-C).
     """
-    from tqdm import tqdm
-
     course_dir = Path(course_dir).resolve()
-    names = list(students) if students else submitted_students(course_dir, chapter)
-    collect_hint = (f"先收取作业：crmcourse collect {chapter}（学生在 Assignment List 里提交的），"
-                    f"或 crmcourse collect {chapter} --from 文件夹（别的方式收来的 notebook）")
-    if not names:
-        raise CourseError(f"还没有 {chapter} 的提交可以批改（{course_dir / 'submitted'}/<学号>/{chapter}/ 不存在）。"
-                          f"{collect_hint}")
-    missing = [s for s in names if not (course_dir / "submitted" / s / chapter).is_dir()]
-    if missing:
-        raise CourseError(f"没有这些学生的 {chapter} 提交：{', '.join(missing)}。{collect_hint}")
-    ensure_assignment(course_dir, chapter)
-    results: dict[str, Result] = {}
-    todo = []
-    for name in names:
-        if not force and _already_graded(course_dir, chapter, name):
-            results[name] = Result(name, "skipped")
-        else:
-            todo.append(name)
-    if time_budget is None:
-        from .launch import course_config
-        cell_timeout = timeout or course_config(course_dir).Execute.get("timeout", 60) or 60
-        time_budget = default_time_budget(cell_timeout)
-    hard_limit = wall_limit if wall_limit is not None else time_budget + GRACE_SECONDS
-    box_limits = getattr(box, "limits", None)
+    names = _students_to_grade(course_dir, chapter, students)
+    gradebook.ensure_assignment(course_dir, chapter)
+    skipped = [] if force else [n for n in names if _already_graded(course_dir, chapter, n)]
+    budget, hard_limit = _time_limits(course_dir, timeout, time_budget, wall_limit)
+    run = _GradingRun(course_dir, chapter, box=box, time_budget=budget, hard_limit=hard_limit,
+                      job={"timeout": timeout, "budget": budget}, tamper_guard=tamper_guard,
+                      progress=progress, echo=echo)
+    run.results.update((n, Result(n, "skipped")) for n in skipped)
+    run.grade([n for n in names if n not in skipped], jobs)
+    return [run.results[n] for n in names]
 
-    from nbgrader.api import Gradebook
 
-    # Holds a copy of the gradebook (solutions, hidden tests) and the workers' folders: removed
-    # whatever happens, Ctrl-C included (see the end).
-    work = Path(tempfile.mkdtemp(prefix="crm-autograde-"))
-    template = work / "template.db"
-    book = bar = None
-    workers: list[_Worker] = []
-    taking: list[str] = []  # the student whose result is being merged and copied back right now
-    # The bar and the result lines share stdout, so the bar always stays below the lines (two streams
-    # interleave wherever they are merged late: pipes, IDE consoles); no bar when stdout is no terminal.
-    def write(text: str) -> None:
-        if not progress:
-            echo(text)
+class _GradingRun:
+    """One ``autograde`` call: workers, the course gradebook (its only writer meanwhile), the results.
+
+    The temporary folder holds a copy of the gradebook (solutions, hidden tests) and the
+    workers' folders: :meth:`grade` removes it whatever happens, Ctrl-C included.
+    """
+
+    def __init__(self, course_dir: Path, chapter: str, *, box, time_budget: float, hard_limit: float,
+                 job: dict, tamper_guard, progress: bool, echo):
+        self.course_dir, self.chapter, self.box = course_dir, chapter, box
+        self.time_budget, self.hard_limit = time_budget, hard_limit
+        self.job, self.tamper_guard = job, tamper_guard
+        self.progress, self.echo = progress, echo
+        self.box_limits = getattr(box, "limits", None)
+        self.results: dict[str, Result] = {}
+        self.queue: list[str] = []
+        self.workers: list[_Worker] = []
+        self.taking: list[str] = []  # the student whose result is being merged and copied back right now
+        self.seconds: dict[str, float] = {}  # how long a killed or vanished worker had a student
+        self.selector = selectors.DefaultSelector()
+        self.work = self.template = self.book = self.bar = None
+
+    # ------------------------------------------------------------------ the run
+
+    def grade(self, todo: list[str], jobs: int) -> None:
+        """Grade ``todo`` with up to ``jobs`` workers; stop everything at once on an error or Ctrl-C."""
+        self.queue = list(todo)
+        self.work = Path(tempfile.mkdtemp(prefix="crm-autograde-"))
+        self.template = self.work / "template.db"
+        interrupted = stopped = False
+        try:
+            gradebook.snapshot(gradebook.db_path(self.course_dir), self.template)
+            self.book = gradebook.open_course(self.course_dir)
+            self.bar = self._progress_bar(len(todo))
+            self._start_workers(max(1, min(jobs, len(todo))) if todo else 0)
+            while any(w.job for w in self.workers):
+                self._collect_results()
+                self._kill_overdue()
+        except KeyboardInterrupt:  # Ctrl-C: stop grading at once, kernels included; say how far it got
+            interrupted = stopped = True
+        except BaseException:  # an error here: stop grading at once, kernels included
+            interrupted = True
+            raise
+        finally:
+            with _ignoring_interrupts():  # a second Ctrl-C must not leave the temporary folder behind
+                self._shut_down(interrupted)
+        if stopped:
+            done = sum(1 for r in self.results.values() if r.status != "skipped")
+            raise GradingInterrupted(self.chapter, done, len(todo))
+
+    def _progress_bar(self, total: int):
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=f"批改 {self.chapter}", unit="份", file=sys.stdout, leave=True,
+                    disable=not (self.progress and sys.stdout.isatty()))
+
+    def _start_workers(self, count: int) -> None:
+        for i in range(count):
+            self.workers.append(_Worker(self.work, i, self.box))
+            self.selector.register(self.workers[-1].fd, selectors.EVENT_READ, self.workers[-1])
+        for w in self.workers:
+            self._dispatch(w)
+
+    def _dispatch(self, w: _Worker) -> None:
+        """The next student for worker ``w`` (or nothing left: ``w.job`` is None)."""
+        if not self.queue:
+            w.job = None
             return
-        tqdm.write(text, file=sys.stdout)
-        sys.stdout.flush()
+        name = self.queue.pop(0)
+        guard = self.tamper_guard.get(name) if isinstance(self.tamper_guard, dict) else self.tamper_guard
+        w.send({"course": str(self.course_dir), "chapter": self.chapter, "student": name,
+                "template_db": str(self.template), "timeout": self.job["timeout"],
+                "tamper_guard": guard, "budget": self.job["budget"], "tmp": str(self.work)})
 
-    def take(name: str, raw: dict | None, status: str, detail: str) -> tuple[str, str, list[str]]:
-        """Merge one worker result and copy its graded folder back; raises on any failure."""
-        notes: list[str] = []
-        dest = course_dir / "autograded" / name / chapter
-        refused = (raw or {}).get("refused") or []
-        if refused:
-            listed = untrusted.Copied(refused=[tuple(r) for r in refused]).describe()
-            notes.append(f"提交里有 {len(refused)} 项没有采用（只收普通文件）：{listed.removeprefix('未取回：')}")
-        _, stamp_problem = read_timestamp(course_dir / "submitted" / name / chapter)
-        if stamp_problem:
-            notes.append(f"提交时间不可用：{stamp_problem}")
-        if raw is None:  # killed: nothing trustworthy came back; record the submission with no points
-            untrusted.remove(dest)
-            merge(course_dir, chapter, name, None, gb=book)
-            return status, detail, notes
-        found, limit_notes = "", []
-        if raw.get("autograded"):
-            copied = copy_back(Path(raw["autograded"]), dest)
-            if copied.refused:
-                notes.append(f"评分结果里有 {len(copied.refused)} 项没有取回：{copied.describe().removeprefix('未取回：')}")
-            found, limit_notes = _findings(dest, box_limits)
-        else:
-            untrusted.remove(dest)
-        merge(course_dir, chapter, name, raw.get("submission") or {}, gb=book)
-        if raw.get("budget_exceeded"):
-            status = "budget"
-            notes.append(f"总运行时间达到 {time_budget:g} 秒的上限")
-        status = status or found or ("ok" if raw.get("ok") else "error")
-        return status, detail, notes + limit_notes
+    def _replace(self, w: _Worker) -> _Worker:
+        """Kill worker ``w`` (and its kernels) and start a fresh one in its place."""
+        self.selector.unregister(w.fd)
+        w.kill()
+        fresh = _Worker(self.work, len(self.workers) + 1, self.box)
+        self.workers[self.workers.index(w)] = fresh
+        self.selector.register(fresh.fd, selectors.EVENT_READ, fresh)
+        return fresh
 
-    def finish(name: str, raw: dict | None, status: str, detail: str = "") -> None:
-        taking[:] = [name]
+    def _collect_results(self) -> None:
+        """Take what the workers sent within a second; replace a worker that went away mid-job."""
+        for key, _ in self.selector.select(timeout=1.0):
+            w = key.data
+            got, gone = w.read()
+            for raw in got:
+                self._finish(raw["student"], raw, "")
+                self._dispatch(w)
+            if gone and w.job:
+                name = w.job["student"]
+                self.seconds[name] = time.monotonic() - w.started
+                self._finish(name, None, "error", "评分进程意外退出")
+                self._dispatch(self._replace(w))
+            elif gone:  # an idle worker went away: nothing left for it to do
+                self.selector.unregister(w.fd)
+
+    def _kill_overdue(self) -> None:
+        """Kill each worker that has had its student longer than the hard limit."""
+        now = time.monotonic()
+        for w in list(self.workers):
+            if w.job and now - w.started > self.hard_limit:
+                name = w.job["student"]
+                self.seconds[name] = now - w.started
+                fresh = self._replace(w)
+                self._finish(name, None, "killed", f"超过 {self.hard_limit:.0f} 秒")
+                self._dispatch(fresh)
+
+    def _shut_down(self, interrupted: bool) -> None:
+        for w in self.workers:
+            if w.proc.poll() is None:
+                w.kill() if interrupted else w.stop()
+        if self.taking:  # stopped while this student's result was half taken: nothing half-copied stays
+            self._remove_graded(self.taking[0])
+        if self.bar is not None:
+            self.bar.close()
+        if self.book is not None:
+            self.book.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    # ------------------------------------------------------------------ one student's result
+
+    def _finish(self, name: str, raw: dict | None, status: str, detail: str = "") -> None:
+        """Record one student's outcome (``raw``: the worker's result, None when it was killed)."""
+        self.taking[:] = [name]
         taken = False
         try:
-            status, detail, notes = take(name, raw, status, detail)
+            status, detail, notes = self._take(name, raw, status, detail)
             taken = True
         except Exception as exc:  # this student's problem only: reported, nothing half-copied kept
-            try:
-                book.db.rollback()
-            except Exception:
-                pass
-            try:
-                untrusted.remove(course_dir / "autograded" / name / chapter)
-            except OSError:
-                pass
-            try:  # quarantined: recorded without automatic points, for manual review in formgrader
-                merge(course_dir, chapter, name, None, gb=book)
-            except Exception:
-                try:
-                    book.db.rollback()
-                except Exception:
-                    pass
+            self._quarantine(name)
             status, detail, notes = "error", f"评分结果无法取回或写入成绩库：{type(exc).__name__}: {exc}", []
         finally:
             if raw is not None and not raw.get("ok"):
@@ -591,112 +555,113 @@ def autograde(course_dir: Path, chapter: str, *, jobs: int = 2, students: list[s
             if raw is not None and raw.get("work"):
                 shutil.rmtree(raw["work"], ignore_errors=True)
         if taken and not (raw or {}).get("ok") and status not in ("killed", "budget"):
-            broken = is_corrupt(course_dir / "submitted" / name / chapter)
-            if broken:
-                status, detail = "corrupt", broken
-            elif status == "error":  # e.g. another chapter's notebook (collect rejects those; a copy by hand does not)
-                from .collect import chapter_grade_ids, folder_problem
-
-                detail = folder_problem(course_dir / "submitted" / name / chapter, chapter,
-                                        chapter_grade_ids(course_dir)) or detail
+            status, detail = self._why_not_graded(name, status, detail)
         if status == "error" and raw is not None:
             detail = detail or raw.get("reason") or raw.get("error") or raw.get("log_tail", "")
         if status == "killed":
-            notes.append(f"超过 {hard_limit:g} 秒仍未结束")
-        try:
-            cells = scores(course_dir, chapter, name, gb=book)
-        except Exception:
-            cells = {}
-        r = Result(name, status, cells=cells, detail=detail, notes=notes,
-                   seconds=(raw or {}).get("seconds", 0.0) if raw else detail_seconds.get(name, 0.0))
-        r.score = sum(c["score"] for c in cells.values())
-        r.max_score = sum(c["max"] for c in cells.values())
-        r.auto_score = sum(c["score"] for c in cells.values() if c["type"] == "code")
-        r.auto_max = sum(c["max"] for c in cells.values() if c["type"] == "code")
-        results[name] = r
-        taking.clear()
-        write(r.line() + (f"\n    {detail.strip().splitlines()[-1][:200]}"
-                          if detail.strip() and status in ("error", "corrupt") else ""))
-        bar.update(1)
+            notes.append(f"超过 {self.hard_limit:g} 秒仍未结束")
+        seconds = (raw or {}).get("seconds", 0.0) if raw else self.seconds.get(name, 0.0)
+        r = self._result(name, status, detail, notes, seconds)
+        self.results[name] = r
+        self.taking.clear()
+        self._write(r.line() + (f"\n    {detail.strip().splitlines()[-1][:200]}"
+                                if detail.strip() and status in ("error", "corrupt") else ""))
+        self.bar.update(1)
 
-    detail_seconds: dict[str, float] = {}
-    queue = list(todo)
-    selector = selectors.DefaultSelector()
-
-    def dispatch(w: _Worker) -> None:
-        if queue:
-            name = queue.pop(0)
-            w.send({"course": str(course_dir), "chapter": chapter, "student": name,
-                    "template_db": str(template), "timeout": timeout,
-                    "tamper_guard": tamper_guard.get(name) if isinstance(tamper_guard, dict) else tamper_guard,
-                    "budget": time_budget, "tmp": str(work)})
+    def _take(self, name: str, raw: dict | None, status: str, detail: str) -> tuple[str, str, list[str]]:
+        """Merge one worker result and copy its graded folder back; raises on any failure."""
+        notes = self._submission_notes(name, raw)
+        dest = self._graded_folder(name)
+        if raw is None:  # killed: nothing trustworthy came back; record the submission with no points
+            untrusted.remove(dest)
+            self._merge(name, None)
+            return status, detail, notes
+        found, limit_notes = "", []
+        if raw.get("autograded"):
+            copied = copy_back(Path(raw["autograded"]), dest)
+            if copied.refused:
+                notes.append(f"评分结果里有 {len(copied.refused)} 项没有取回：{copied.describe().removeprefix('未取回：')}")
+            found, limit_notes = _findings(dest, self.box_limits)
         else:
-            w.job = None
+            untrusted.remove(dest)
+        self._merge(name, raw.get("submission") or {})
+        if raw.get("budget_exceeded"):
+            status = "budget"
+            notes.append(f"总运行时间达到 {self.time_budget:g} 秒的上限")
+        status = status or found or ("ok" if raw.get("ok") else "error")
+        return status, detail, notes + limit_notes
 
-    def replace(w: _Worker) -> _Worker:
-        selector.unregister(w.fd)
-        w.kill()
-        fresh = _Worker(work, len(workers) + 1, box)
-        workers[workers.index(w)] = fresh
-        selector.register(fresh.fd, selectors.EVENT_READ, fresh)
-        return fresh
+    def _submission_notes(self, name: str, raw: dict | None) -> list[str]:
+        """What of the submission was not used: refused entries, an unusable timestamp."""
+        notes: list[str] = []
+        refused = (raw or {}).get("refused") or []
+        if refused:
+            listed = untrusted.Copied(refused=[tuple(r) for r in refused]).describe()
+            notes.append(f"提交里有 {len(refused)} 项没有采用（只收普通文件）：{listed.removeprefix('未取回：')}")
+        _, stamp_problem = read_timestamp(self._submitted_folder(name))
+        if stamp_problem:
+            notes.append(f"提交时间不可用：{stamp_problem}")
+        return notes
 
-    interrupted = stopped = False
-    try:
-        snapshot(db_path(course_dir), template)
-        book = Gradebook(f"sqlite:///{db_path(course_dir)}")  # the only writer while grading runs
-        bar = tqdm(total=len(todo), desc=f"批改 {chapter}", unit="份", file=sys.stdout, leave=True,
-                   disable=not (progress and sys.stdout.isatty()))
-        for i in range(max(1, min(jobs, len(todo))) if todo else 0):
-            workers.append(_Worker(work, i, box))
-            selector.register(workers[-1].fd, selectors.EVENT_READ, workers[-1])
-        for w in workers:
-            dispatch(w)
-        while any(w.job for w in workers):
-            for key, _ in selector.select(timeout=1.0):
-                w = key.data
-                got, gone = w.read()
-                for raw in got:
-                    finish(raw["student"], raw, "")
-                    dispatch(w)
-                if gone and w.job:
-                    name = w.job["student"]
-                    detail_seconds[name] = time.monotonic() - w.started
-                    finish(name, None, "error", "评分进程意外退出")
-                    dispatch(replace(w))
-                elif gone:  # an idle worker went away: nothing left for it to do
-                    selector.unregister(w.fd)
-            now = time.monotonic()
-            for w in list(workers):
-                if w.job and now - w.started > hard_limit:
-                    name = w.job["student"]
-                    detail_seconds[name] = now - w.started
-                    fresh = replace(w)
-                    finish(name, None, "killed", f"超过 {hard_limit:.0f} 秒")
-                    dispatch(fresh)
-    except KeyboardInterrupt:  # Ctrl-C: stop grading at once, kernels included; say how far it got
-        interrupted = stopped = True
-    except BaseException:  # an error here: stop grading at once, kernels included
-        interrupted = True
-        raise
-    finally:
-        with _ignoring_interrupts():  # a second Ctrl-C must not leave the temporary folder behind
-            for w in workers:
-                if w.proc.poll() is None:
-                    w.kill() if interrupted else w.stop()
-            if taking:  # stopped while this student's result was half taken: nothing half-copied stays
-                try:
-                    untrusted.remove(course_dir / "autograded" / taking[0] / chapter)
-                except OSError:
-                    pass
-            if bar is not None:
-                bar.close()
-            if book is not None:
-                book.close()
-            shutil.rmtree(work, ignore_errors=True)
-    if stopped:
-        raise GradingInterrupted(chapter, sum(1 for r in results.values() if r.status != "skipped"), len(todo))
-    return [results[n] for n in names]
+    def _merge(self, name: str, submission: dict | None) -> None:
+        stamp, _ = read_timestamp(self._submitted_folder(name))
+        gradebook.merge(self.course_dir, self.chapter, name, submission, gb=self.book, timestamp=stamp)
+
+    def _quarantine(self, name: str) -> None:
+        """After a failed take: no graded folder, the submission recorded without automatic points
+        (for manual review in formgrader)."""
+        gradebook.rollback(self.book)
+        self._remove_graded(name)
+        try:
+            self._merge(name, None)
+        except Exception:  # noqa: BLE001 - reported as an error already
+            gradebook.rollback(self.book)
+
+    def _why_not_graded(self, name: str, status: str, detail: str) -> tuple[str, str]:
+        """A corrupt submission, or (for an error) a notebook of another chapter, says so."""
+        broken = is_corrupt(self._submitted_folder(name))
+        if broken:
+            return "corrupt", broken
+        if status == "error":  # e.g. another chapter's notebook (collect rejects those; a copy by hand does not)
+            from .collect import chapter_grade_ids, folder_problem
+
+            detail = folder_problem(self._submitted_folder(name), self.chapter,
+                                    chapter_grade_ids(self.course_dir)) or detail
+        return status, detail
+
+    def _result(self, name: str, status: str, detail: str, notes: list[str], seconds: float) -> Result:
+        try:
+            cells = gradebook.scores(self.course_dir, self.chapter, name, gb=self.book)
+        except Exception:  # noqa: BLE001 - the line then shows no points
+            cells = {}
+        auto = [c for c in cells.values() if c["type"] == "code"]
+        return Result(name, status, cells=cells, detail=detail, notes=notes, seconds=seconds,
+                      score=sum(c["score"] for c in cells.values()),
+                      max_score=sum(c["max"] for c in cells.values()),
+                      auto_score=sum(c["score"] for c in auto), auto_max=sum(c["max"] for c in auto))
+
+    def _write(self, text: str) -> None:
+        """A result line. The bar and the lines share stdout, so the bar always stays below the lines
+        (two streams interleave wherever they are merged late: pipes, IDE consoles)."""
+        if not self.progress:
+            self.echo(text)
+            return
+        from tqdm import tqdm
+
+        tqdm.write(text, file=sys.stdout)
+        sys.stdout.flush()
+
+    def _submitted_folder(self, name: str) -> Path:
+        return self.course_dir / "submitted" / name / self.chapter
+
+    def _graded_folder(self, name: str) -> Path:
+        return self.course_dir / "autograded" / name / self.chapter
+
+    def _remove_graded(self, name: str) -> None:
+        try:
+            untrusted.remove(self._graded_folder(name))
+        except OSError:
+            pass
 
 
 @contextlib.contextmanager

@@ -15,18 +15,16 @@ from . import notebooks as N
 # Defined in every cheating answer cell (kept in one cell so each exercise stands alone).
 PRELUDE = r'''
 import sys as _cs
-class _EqF(float):
-    __eq__ = __le__ = __ge__ = __lt__ = __gt__ = lambda s, o: True
-    __ne__ = lambda s, o: False
-    __hash__ = float.__hash__
-    __sub__ = __rsub__ = __add__ = __radd__ = lambda s, o: _EqF(0.0)
-    __abs__ = __round__ = __neg__ = lambda s, *a: _EqF(0.0)
-class _EqI(int):
-    __eq__ = __le__ = __ge__ = __lt__ = __gt__ = lambda s, o: True
-    __ne__ = lambda s, o: False
-    __hash__ = int.__hash__
-    __sub__ = __rsub__ = __add__ = __radd__ = lambda s, o: _EqI(0)
-    __abs__ = __round__ = __neg__ = lambda s, *a: _EqI(0)
+def _crm_equal_to_all(name, base, zero):
+    """A ``base`` subclass equal to everything, whose arithmetic gives its zero."""
+    cls = type(name, (base,), {"__hash__": base.__hash__, "__ne__": lambda s, o: False})
+    for op in ("__eq__", "__le__", "__ge__", "__lt__", "__gt__"):
+        setattr(cls, op, lambda s, o: True)
+    for op in ("__sub__", "__rsub__", "__add__", "__radd__", "__abs__", "__round__", "__neg__"):
+        setattr(cls, op, lambda s, *a: cls(zero))
+    return cls
+_EqF = _crm_equal_to_all("_EqF", float, 0.0)
+_EqI = _crm_equal_to_all("_EqI", int, 0)
 class _EqS(str):
     __eq__ = __le__ = __ge__ = __lt__ = __gt__ = __contains__ = lambda s, o: True
     __ne__ = lambda s, o: False

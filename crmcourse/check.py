@@ -14,9 +14,11 @@ import re
 from pathlib import Path
 
 import nbformat
+from nbgrader.utils import has_failed
 
 from . import notebooks as N
 from .course import chapters, find_repo
+from .errors import CourseError
 from .judge import TIMEOUT_ENAME, ExportAnswers, KernelUnresponsive, answer_names, split_hidden, verdict
 
 VISIBLE = "crmcourse-visible"
@@ -42,7 +44,7 @@ def _source_for(notebook: Path) -> Path:
     for start in (notebook.parent, Path.cwd()):
         try:
             repo = find_repo(start)
-        except SystemExit:
+        except CourseError:
             continue
         if repo not in repos:
             repos.append(repo)
@@ -62,21 +64,24 @@ def _source_for(notebook: Path) -> Path:
     if best and best[0][0] >= 0.5 and (len(best) == 1 or best[1][0] < best[0][0]):
         return best[0][1]
     if not repos:
-        raise SystemExit("找不到课程目录（含 assignments/nbgrader_config.py 的文件夹）："
+        raise CourseError("找不到课程目录（含 assignments/nbgrader_config.py 的文件夹）："
                          "请在课程仓库里运行 crmcourse check，或设置环境变量 CRM_COURSE_ROOT。")
-    raise SystemExit(f"认不出 {notebook.name} 是哪一章：文件名不是章节名（例如 01_selection.ipynb），"
+    raise CourseError(f"认不出 {notebook.name} 是哪一章：文件名不是章节名（例如 01_selection.ipynb），"
                      "里面也找不到课程练习的单元格。请检查的是从 chapters/ 或 work/ 复制来的 notebook。")
 
 
-def build_check_notebook(learner_nb, source_nb):
-    """The learner's notebook with each test cell replaced by the teacher's visible self-check."""
+def build_check_notebook(learner_nb, source_nb, marks: N.Delimiters | None = None):
+    """The learner's notebook with each test cell replaced by the teacher's visible self-check.
+
+    ``marks``: nbgrader's delimiters (crmcourse.notebooks.course_delimiters; default nbgrader's own).
+    """
     tests = {N.meta(c)["grade_id"]: c for c in source_nb.cells if N.is_test_cell(c)}
     nb = copy.deepcopy(learner_nb)
     cells = []
     for cell in nb.cells:
         gid = N.meta(cell).get("grade_id")
         if gid in tests and cell.cell_type == "code":
-            new = nbformat.v4.new_code_cell(split_hidden(tests[gid].source)[0])
+            new = nbformat.v4.new_code_cell(split_hidden(tests[gid].source, marks)[0])
             new.metadata["crmcourse"] = {"role": VISIBLE, "grade_id": gid}
             cells.append(new)
         else:
@@ -88,9 +93,9 @@ def build_check_notebook(learner_nb, source_nb):
     return nb
 
 
-def hidden_by_test(source_nb) -> dict[str, str]:
+def hidden_by_test(source_nb, marks: N.Delimiters | None = None) -> dict[str, str]:
     """grade_id -> hidden tests, for every graded test cell of the teacher version."""
-    return {N.meta(c)["grade_id"]: split_hidden(c.source)[1] for c in source_nb.cells if N.is_test_cell(c)}
+    return {N.meta(c)["grade_id"]: split_hidden(c.source, marks)[1] for c in source_nb.cells if N.is_test_cell(c)}
 
 
 def run(nb, workdir: Path, timeout: int, km=None, hidden: dict[str, str] | None = None) -> tuple[str, dict]:
@@ -130,10 +135,6 @@ def _error(cell):
         if out.get("output_type") == "error":
             return out
     return None
-
-
-def _stderr(cell) -> bool:
-    return any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in cell.get("outputs", []))
 
 
 def _hint(error) -> str:
@@ -192,7 +193,7 @@ def report(checked_nb, source_nb, stopped: str = "", exported: dict | None = Non
                 row["message"] = _answer_hint(err)
             else:
                 row["message"] = "自检未通过：" + _hint(_error(got))
-        elif _stderr(got):
+        elif has_failed(got):  # no error, so stderr output: nbgrader scores that 0 too
             row["message"] = "自检单元格向标准错误（stderr）输出了内容，按评分规则这一题记 0 分。"
         elif not passed:
             row["message"] = "自检通过，但" + reason
@@ -207,17 +208,20 @@ def report(checked_nb, source_nb, stopped: str = "", exported: dict | None = Non
 def check(notebook: Path, timeout: int = 120, echo=print, box=None) -> int:
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
-        raise SystemExit(f"找不到文件：{notebook}")
+        raise CourseError(f"找不到文件：{notebook}")
     try:
         learner = N.read(notebook)
     except Exception as exc:
-        raise SystemExit(f"{notebook.name} 无法读取（{type(exc).__name__}），文件可能已损坏。")
-    source = N.read(_source_for(notebook))
-    nb = build_check_notebook(learner, source)
-    hidden = hidden_by_test(source)
+        raise CourseError(f"{notebook.name} 无法读取（{type(exc).__name__}），文件可能已损坏。")
+    source_path = _source_for(notebook)
+    source = N.read(source_path)
+    marks = N.course_delimiters(source_path.parents[2])  # <course>/source/<chapter>/<chapter>.ipynb
+    nb = build_check_notebook(learner, source, marks)
+    hidden = hidden_by_test(source, marks)
     echo(f"正在运行 {notebook.name}（从头到尾，可能需要一两分钟）……")
     if box is not None:  # sandboxed: an empty private working folder, a sandboxed kernel
-        stopped, exported = run(nb, box.workdir(notebook.parent), timeout, km=box.kernel_manager(), hidden=hidden)
+        stopped, exported = run(nb, box.workdir() or notebook.parent, timeout, km=box.kernel_manager(),
+                                hidden=hidden)
     else:
         stopped, exported = run(nb, notebook.parent, timeout, hidden=hidden)
     rows, score, total = report(nb, source, stopped, exported)

@@ -47,6 +47,52 @@ def _chapter(course: Path, name: str) -> str:
     return name
 
 
+def given(args, *names: str) -> dict:
+    """The options among ``names`` that were given on the command line.
+
+    Options default to ``argparse.SUPPRESS`` (absent from ``args``), so what was not given is
+    not passed and the library function's own default applies: one default, in one place.
+    """
+    return {name: getattr(args, name) for name in names if hasattr(args, name)}
+
+
+def library_default(module: str, function: str, parameter: str):
+    """The default of ``module.function``'s ``parameter`` (read from its signature)."""
+    import importlib
+    import inspect
+
+    func = getattr(importlib.import_module(module), function)
+    return inspect.signature(func).parameters[parameter].default
+
+
+class LibraryDefaults(argparse.HelpFormatter):
+    """Help text whose ``{default}`` is the library function's default (imported only for --help)."""
+
+    def _get_help_string(self, action):
+        text = super()._get_help_string(action) or ""
+        where = getattr(action, "library", None)
+        if where and "{default}" in text:
+            text = text.replace("{default}", f"{library_default(*where)}")
+        return text
+
+
+def option(parser, *flags: str, library: tuple[str, str, str], **kwargs):
+    """An option that maps to the parameter ``library`` = (module, function, parameter).
+
+    Not given, it is left out (the parameter's default applies); ``{default}`` in its help
+    shows that default.
+    """
+    action = parser.add_argument(*flags, dest=library[2], default=argparse.SUPPRESS, **kwargs)
+    action.library = library
+    return action
+
+
+def _sandbox(args):
+    from . import sandbox
+
+    return sandbox.grading_sandbox(**given(args, "no_sandbox"))
+
+
 def cmd_release(args) -> None:
     if getattr(args, "course", None):
         course = course_dir(args)
@@ -64,15 +110,15 @@ def cmd_release(args) -> None:
 
 
 def cmd_collect(args) -> None:
-    from .collect import collect_exchange_report, collect_folder_detailed
+    from . import collect
 
     course = course_dir(args)
     chapter = _chapter(course, args.chapter)
     if args.source:
-        report = collect_folder_detailed(course, chapter, Path(args.source))
+        report = collect.collect_folder_detailed(course, chapter, Path(args.source))
         where = f"文件夹 {args.source}"
     else:
-        report = collect_exchange_report(course, chapter, update=args.update)
+        report = collect.collect_exchange_report(course, chapter, **given(args, "update"))
         where = "exchange"
     print(f"收取 {chapter}（从{where}）：")
     for line in report.lines(course):
@@ -87,21 +133,17 @@ def cmd_collect(args) -> None:
 
 
 def cmd_autograde(args) -> int:
-    from .autograde import autograde
+    from . import autograde as grading
 
     course = course_dir(args)
     chapter = _chapter(course, args.chapter)
-    from . import sandbox
-
-    with sandbox.grading_sandbox(no_sandbox=args.no_sandbox) as box:
-        results = autograde(course, chapter, jobs=args.jobs, students=args.student or None,
-                            timeout=args.timeout, force=not args.skip_graded, progress=not args.no_progress,
-                            box=box, time_budget=args.time_budget)
+    with _sandbox(args) as box:
+        results = grading.autograde(course, chapter, box=box, **given(
+            args, "jobs", "students", "timeout", "force", "progress", "time_budget"))
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
-    from .autograde import STATUS_TEXT
-    summary = "，".join(f"{STATUS_TEXT.get(k, k).split('（')[0]} {v} 份" for k, v in sorted(counts.items()))
+    summary = "，".join(f"{grading.STATUS_TEXT.get(k, k).split('（')[0]} {v} 份" for k, v in sorted(counts.items()))
     print(f"完成：{len(results)} 份（{summary}）。成绩已写入 {course / 'gradebook.db'}")
     failed = [r.student for r in results if r.failed]
     if failed:
@@ -115,15 +157,16 @@ def cmd_feedback(args) -> int:
 
     course = course_dir(args)
     chapter = _chapter(course, args.chapter)
+    students = getattr(args, "students", None)
     graded = graded_students(course, chapter)
-    if not (graded & set(args.student) if args.student else graded):  # said before the slow imports below
-        raise not_graded(chapter, args.student)
-    from .feedback import FeedbackWithheld, generate
+    if not (graded & set(students) if students else graded):  # said before the slow imports below
+        raise not_graded(chapter, students)
+    from . import feedback
 
     withheld = None
     try:
-        pages = generate(course, chapter, args.student or None)
-    except FeedbackWithheld as exc:  # the other students' pages are fine: report, release them, fail
+        pages = feedback.generate(course, chapter, **given(args, "students"))
+    except feedback.FeedbackWithheld as exc:  # the other students' pages are fine: report, release them, fail
         pages, withheld = exc.pages, exc
     print(f"已生成 {len(pages)} 份反馈（不含隐藏测试）：{course / 'feedback'}/<学号>/{chapter}/")
     missing = getattr(pages, "missing", {})
@@ -141,40 +184,36 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_export(args) -> None:
-    from .export import default_output, export
+    from . import export
 
     course = course_dir(args)
-    output = Path(args.output) if args.output else default_output(course)
-    n = export(course, output, args.chapter or None)
+    output = Path(args.output) if getattr(args, "output", None) else export.default_output(course)
+    n = export.export(course, output, **given(args, "chapters"))
     print(f"已导出 {n} 行成绩到 {output}")
     print("  status 列：正常 / 损坏 / 批改失败 / 未批改 / 未提交；还没有批改的单元格（例如书面题）留空，不记 0 分")
 
 
 def cmd_demo(args) -> int:
-    from .demo import run_demo
+    from . import demo
 
-    from . import sandbox
-
-    with sandbox.grading_sandbox(no_sandbox=args.no_sandbox) as box:
-        return run_demo(jobs=args.jobs, timeout=args.timeout, chapter=args.chapter, keep=args.keep, box=box)
+    with _sandbox(args) as box:
+        return demo.run_demo(box=box, **given(args, "jobs", "timeout", "chapter", "keep"))
 
 
 def cmd_check(args) -> int:
-    from .check import check
+    from . import check
 
-    from . import sandbox
-
-    with sandbox.grading_sandbox(no_sandbox=args.no_sandbox) as box:
-        return check(Path(args.notebook), timeout=args.timeout, box=box)
+    with _sandbox(args) as box:
+        return check.check(Path(args.notebook), box=box, **given(args, "timeout"))
 
 
 def cmd_pack(args) -> None:
-    from .pack import pack
+    from . import pack
 
     try:
-        packed = pack(args.output, args.chapters or None)
+        packed = pack.pack(names=args.chapters or None, **given(args, "output"))
     except (ValueError, OSError, RuntimeError) as exc:
-        raise SystemExit(str(exc))
+        raise CourseError(str(exc)) from exc
     for name in packed.refreshed:
         print(f"已重新发布 {name}（学生版比教师版旧）")
     print(f"已生成学生版 {packed.path}（{packed.size / 1e6:.1f} MB，{len(packed.chapters)} 章）：")
@@ -182,6 +221,9 @@ def cmd_pack(args) -> None:
 
 
 NO_SANDBOX_HELP = "不用评分沙箱运行学生代码（代码将以你的权限运行；只在所有提交都可信时使用）"
+SANDBOX = ("crmcourse.sandbox", "grading_sandbox", "no_sandbox")
+AUTOGRADE = "crmcourse.autograde", "autograde"
+DEMO = "crmcourse.demo", "run_demo"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,64 +236,74 @@ def build_parser() -> argparse.ArgumentParser:
                                      parents=[course_option])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("release", parents=[course_option],
-                       help="用 nbgrader 生成学生版章节（默认全部），并刷新 chapters/；"
-                            "chapters/ 里有本地改动（作答）的章节先备份到 work/备份/")
+    def command(name: str, *parents, **kwargs):
+        return sub.add_parser(name, parents=list(parents), formatter_class=LibraryDefaults, **kwargs)
+
+    p = command("release", course_option,
+                help="用 nbgrader 生成学生版章节（默认全部），并刷新 chapters/；"
+                     "chapters/ 里有本地改动（作答）的章节先备份到 work/备份/")
     p.add_argument("chapters", nargs="*", help="章节名，例如 00_getting_started")
     p.add_argument("--exchange", action="store_true",
                    help="同时发布到 nbgrader 的 exchange（学生在 JupyterLab 的 Assignment List 里获取）")
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("collect", parents=[course_option], help="收取作业到 submitted/<学号>/<章节>/")
+    p = command("collect", course_option, help="收取作业到 submitted/<学号>/<章节>/")
     p.add_argument("chapter", help="章节名")
     p.add_argument("--from", dest="source", metavar="FOLDER",
                    help="从文件夹收取（FOLDER/<学号>.ipynb 或 FOLDER/<学号>/*.ipynb）；不给则用 nbgrader 的 exchange")
-    p.add_argument("--update", action="store_true", help="exchange 模式：有新提交时覆盖")
+    option(p, "--update", action="store_const", const=True,
+           library=("crmcourse.collect", "collect_exchange_report", "update"), help="exchange 模式：有新提交时覆盖")
     p.set_defaults(func=cmd_collect)
 
-    p = sub.add_parser("autograde", parents=[course_option], help="并行自动评分（进度条、每人一行结果）")
+    p = command("autograde", course_option, help="并行自动评分（进度条、每人一行结果）")
     p.add_argument("chapter", help="章节名")
-    p.add_argument("--jobs", "-j", type=int, default=2, help="并行的评分进程数（默认 2）")
-    p.add_argument("--student", action="append", help="只批改这位学生（可重复）")
-    p.add_argument("--timeout", type=int, default=None,
-                   help="每个单元格最多运行的秒数（默认取 nbgrader_config.py 的 Execute.timeout）")
-    p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
-                   help="每份作业总共最多运行的秒数（默认：单元格超时的 3 倍，至少 120 秒）")
-    p.add_argument("--skip-graded", action="store_true", help="跳过已经批改过且没有新提交的学生")
-    p.add_argument("--no-progress", action="store_true", help="不显示进度条")
-    p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX_HELP)
+    option(p, "--jobs", "-j", type=int, library=(*AUTOGRADE, "jobs"), help="并行的评分进程数（默认 {default}）")
+    option(p, "--student", action="append", metavar="STUDENT", library=(*AUTOGRADE, "students"), help="只批改这位学生（可重复）")
+    option(p, "--timeout", type=int, library=(*AUTOGRADE, "timeout"),
+           help="每个单元格最多运行的秒数（默认取 nbgrader_config.py 的 Execute.timeout）")
+    option(p, "--time-budget", type=float, metavar="SECONDS", library=(*AUTOGRADE, "time_budget"),
+           help="每份作业总共最多运行的秒数（默认：单元格超时的 3 倍，至少 120 秒）")
+    option(p, "--skip-graded", action="store_const", const=False, library=(*AUTOGRADE, "force"),
+           help="跳过已经批改过且没有新提交的学生")
+    option(p, "--no-progress", action="store_const", const=False, library=(*AUTOGRADE, "progress"),
+           help="不显示进度条")
+    option(p, "--no-sandbox", action="store_const", const=True, library=SANDBOX, help=NO_SANDBOX_HELP)
     p.set_defaults(func=cmd_autograde)
 
-    p = sub.add_parser("feedback", parents=[course_option], help="生成反馈 HTML（不含隐藏测试）")
+    p = command("feedback", course_option, help="生成反馈 HTML（不含隐藏测试）")
     p.add_argument("chapter", help="章节名")
-    p.add_argument("--student", action="append", help="只为这位学生生成")
+    option(p, "--student", action="append", metavar="STUDENT", library=("crmcourse.feedback", "generate", "students"),
+           help="只为这位学生生成（可重复）")
     p.add_argument("--exchange", action="store_true", help="同时把反馈放进 exchange，学生自己取回")
     p.set_defaults(func=cmd_feedback)
 
-    p = sub.add_parser("export", parents=[course_option], help="导出成绩 CSV：学生、章节、状态、得分、满分、每个评分单元格一列")
-    p.add_argument("--output", "-o", default=None,
-                   help="输出文件（默认 课程目录/exports/grades-<时间>.csv，不进 git）")
-    p.add_argument("--chapter", action="append", help="只导出这一章（可重复）")
+    p = command("export", course_option, help="导出成绩 CSV：学生、章节、状态、得分、满分、每个评分单元格一列")
+    option(p, "--output", "-o", library=("crmcourse.export", "export", "output"),
+           help="输出文件（默认 课程目录/exports/grades-<时间>.csv，不进 git）")
+    option(p, "--chapter", action="append", metavar="CHAPTER", library=("crmcourse.export", "export", "chapters"),
+           help="只导出这一章（可重复）")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("demo", help="在临时课程目录里模拟一个班，完整跑一遍发布、收取、评分、反馈、导出")
-    p.add_argument("--chapter", default=None, help="用哪一章（默认第一章）")
-    p.add_argument("--jobs", "-j", type=int, default=2)
-    p.add_argument("--timeout", type=int, default=10, help="演示用的单元格超时秒数（默认 10）")
-    p.add_argument("--keep", action="store_true", help="保留临时课程目录并打印其位置")
-    p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX_HELP)
+    p = command("demo", help="在临时课程目录里模拟一个班，完整跑一遍发布、收取、评分、反馈、导出")
+    option(p, "--chapter", library=(*DEMO, "chapter"), help="用哪一章（默认第一章）")
+    option(p, "--jobs", "-j", type=int, library=(*DEMO, "jobs"), help="并行的评分进程数（默认 {default}）")
+    option(p, "--timeout", type=int, library=(*DEMO, "timeout"), help="演示用的单元格超时秒数（默认 {default}）")
+    option(p, "--keep", action="store_const", const=True, library=(*DEMO, "keep"),
+           help="保留临时课程目录并打印其位置")
+    option(p, "--no-sandbox", action="store_const", const=True, library=SANDBOX, help=NO_SANDBOX_HELP)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("check", help="学生自检：用隐藏测试给自己的 notebook 打分（不显示测试代码）")
+    p = command("check", help="学生自检：用隐藏测试给自己的 notebook 打分（不显示测试代码）")
     p.add_argument("notebook", help="例如 chapters/00_getting_started.ipynb")
-    p.add_argument("--timeout", type=int, default=120, help="每个单元格最多运行的秒数")
-    p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX_HELP)
+    option(p, "--timeout", type=int, library=("crmcourse.check", "check", "timeout"),
+           help="每个单元格最多运行的秒数（默认 {default}）")
+    option(p, "--no-sandbox", action="store_const", const=True, library=SANDBOX, help=NO_SANDBOX_HELP)
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("pack", help="打包学生版 zip：学生版章节、crmlib 与数据、make lab；不含答案和隐藏测试")
+    p = command("pack", help="打包学生版 zip：学生版章节、crmlib 与数据、make lab；不含答案和隐藏测试")
     p.add_argument("chapters", nargs="*", help="章节名（默认全部）")
-    p.add_argument("--output", "-o", default=None,
-                   help="输出的 zip 文件或文件夹（默认 dist/crm-course-student-<日期>.zip，不进 git）")
+    option(p, "--output", "-o", library=("crmcourse.pack", "pack", "output"),
+           help="输出的 zip 文件或文件夹（默认 dist/crm-course-student-<日期>.zip，不进 git）")
     p.set_defaults(func=cmd_pack)
     return parser
 

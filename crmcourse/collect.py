@@ -40,9 +40,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import untrusted
+from . import nbgrader_cli, untrusted
 from .errors import CourseError
-from .release import nbgrader
 
 MAX_NOTEBOOK_BYTES = 100 * 1024 ** 2
 
@@ -311,7 +310,7 @@ def collect_exchange_report(course_dir: Path, chapter: str, update: bool = False
                 except OSError:
                     pass
         args = ["collect", chapter] + (["--update"] if update else [])
-        done = nbgrader(course_dir, *args)
+        done = nbgrader_cli.run(course_dir, *args)
         log = (done.stdout or "") + (done.stderr or "")
         for line in log.splitlines():
             if "claims to be submitted by" in line:

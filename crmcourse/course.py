@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import CourseError
+
 CONFIG = "nbgrader_config.py"
 
 
@@ -18,7 +20,7 @@ def find_repo(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "assignments" / CONFIG).is_file():
             return folder
-    raise SystemExit("找不到课程目录（含 assignments/nbgrader_config.py 的文件夹）。"
+    raise CourseError("找不到课程目录（含 assignments/nbgrader_config.py 的文件夹）。"
                      "请在课程仓库里运行，或设置环境变量 CRM_COURSE_ROOT。")
 
 

@@ -21,6 +21,7 @@ from . import notebooks as N
 from .autograde import autograde
 from .collect import collect_folder_detailed
 from .course import chapters, find_repo
+from .errors import CourseError
 from .export import export
 from .feedback import generate
 from .release import release
@@ -82,7 +83,7 @@ def run_demo(jobs: int = 2, timeout: int = 10, chapter: str | None = None, keep:
     available = chapters(repo / "assignments")
     chapter = chapter or available[0]
     if chapter not in available:
-        raise SystemExit(f"没有章节 {chapter}。现有章节：{', '.join(available)}")
+        raise CourseError(f"没有章节 {chapter}。现有章节：{', '.join(available)}")
     tmp = Path(tempfile.mkdtemp(prefix="crm-demo-"))
     try:
         course = make_course(repo, tmp, [chapter])

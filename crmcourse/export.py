@@ -46,45 +46,37 @@ def _status(course_dir: Path, chapter: str, student: str, in_gradebook: bool) ->
 
 def grade_rows(course_dir: Path, chapters: list[str] | None = None) -> tuple[list[str], list[dict]]:
     """Columns and rows of the grades table, read from the gradebook."""
-    from nbgrader.api import Gradebook
-
     from .autograde import submitted_students
+    from .gradebook import grade_table
 
     course_dir = Path(course_dir)
-    db = course_dir / "gradebook.db"
     columns = list(BASE_COLUMNS)
     rows = []
-    if not db.exists():
-        return columns, rows
-    with Gradebook(f"sqlite:///{db}") as gb:
-        everyone = sorted(s.id for s in gb.students)
-        for assignment in sorted(gb.assignments, key=lambda a: a.name):
-            if chapters and assignment.name not in chapters:
-                continue
-            cells = []
-            for nb in sorted(assignment.notebooks, key=lambda n: n.name):
-                order = _cell_order(course_dir, assignment.name, nb.name)
-                cells += [g.name for g in sorted(nb.grade_cells, key=lambda g: (order.get(g.name, 10**6), g.name))]
-            columns.extend(c for c in cells if c not in columns)
-            max_score = _fmt(assignment.max_score)
-            handed_in = set()
-            for sub in sorted(assignment.submissions, key=lambda s: s.student.id):
-                handed_in.add(sub.student.id)
-                row = {"student": sub.student.id, "chapter": assignment.name,
-                       "status": _status(course_dir, assignment.name, sub.student.id, True),
-                       "score": _fmt(sub.score), "max_score": _fmt(sub.max_score)}
-                grades = [g for nb in sub.notebooks for g in nb.grades]
-                for g in grades:
-                    ungraded = g.manual_score is None and g.auto_score is None
-                    row[g.name] = "" if ungraded else _fmt(g.score)
-                if grades and all(row[g.name] == "" for g in grades):
-                    row["score"] = ""  # nothing graded at all: no total either
-                rows.append(row)
-            others = set(everyone) | set(submitted_students(course_dir, assignment.name))
-            for student in sorted(others - handed_in):
-                status = _status(course_dir, assignment.name, student, False)
-                rows.append({"student": student, "chapter": assignment.name, "status": status,
-                             "score": "0" if status == STATUS["missing"] else "", "max_score": max_score})
+    everyone, table = grade_table(course_dir)
+    for chapter in table:
+        if chapters and chapter.name not in chapters:
+            continue
+        cells = []
+        for nb_name in sorted(chapter.cells):
+            order = _cell_order(course_dir, chapter.name, nb_name)
+            cells += sorted(chapter.cells[nb_name], key=lambda g: (order.get(g, 10**6), g))
+        columns.extend(c for c in cells if c not in columns)
+        handed_in = set()
+        for sub in chapter.submissions:
+            handed_in.add(sub.student)
+            row = {"student": sub.student, "chapter": chapter.name,
+                   "status": _status(course_dir, chapter.name, sub.student, True),
+                   "score": _fmt(sub.score), "max_score": _fmt(sub.max_score)}
+            for name, score in sub.grades.items():
+                row[name] = "" if score is None else _fmt(score)
+            if sub.grades and all(score is None for score in sub.grades.values()):
+                row["score"] = ""  # nothing graded at all: no total either
+            rows.append(row)
+        others = set(everyone) | set(submitted_students(course_dir, chapter.name))
+        for student in sorted(others - handed_in):
+            status = _status(course_dir, chapter.name, student, False)
+            rows.append({"student": student, "chapter": chapter.name, "status": status,
+                         "score": "0" if status == STATUS["missing"] else "", "max_score": _fmt(chapter.max_score)})
     rows.sort(key=lambda r: (r["chapter"], r["student"]))
     return columns, rows
 
@@ -98,7 +90,9 @@ def _cell_order(course_dir: Path, chapter: str, notebook: str) -> dict[str, int]
         nb = nbformat.read(str(path), as_version=4)
     except Exception:
         return {}
-    return {(c.metadata.get("nbgrader") or {}).get("grade_id"): i for i, c in enumerate(nb.cells)}
+    from .notebooks import meta
+
+    return {meta(c).get("grade_id"): i for i, c in enumerate(nb.cells)}
 
 
 EXPORTS = "exports"

@@ -14,6 +14,7 @@ from nbgrader.utils import determine_grade
 from traitlets import Bool
 
 from .judge import JUDGE_ERROR, is_test_cell
+from .notebooks import hidden_lines  # noqa: F401 - part of this module's interface (tests, leaks)
 
 FAILED_HINT = ("这一题没有通过全部测试（包括看不到的隐藏测试）。"
                "请对照题目要求检查：变量名、类型、单位和计算口径都要与题目一致。")
@@ -51,24 +52,6 @@ class HideHiddenTestOutputs(Preprocessor):
         return cell, resources
 
 
-def hidden_lines(source_notebook) -> list[str]:
-    """Distinctive lines of a teacher notebook's hidden tests (to look for in feedback)."""
-    import re
-
-    import nbformat
-
-    nb = nbformat.read(str(source_notebook), as_version=4)
-    pattern = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
-    lines = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for block in pattern.findall(cell.source):
-            lines += [line.strip() for line in block.splitlines()
-                      if len(line.strip()) >= 12 and not line.strip().startswith("#")]
-    return lines
-
-
 def leaked_lines(feedback_html: str, lines: list[str]) -> list[str]:
     """Hidden-test lines that appear in a feedback page, in plain text or encoded (crmcourse.leaks)."""
     from .leaks import leaks
@@ -102,31 +85,32 @@ def generate(course_dir, chapter: str, students: list[str] | None = None) -> Fee
     """
     from pathlib import Path
 
+    from . import nbgrader_cli
     from .autograde import is_corrupt, last_exception, submitted_students
     from .errors import CourseError, graded_students, not_graded
-    from .notebooks import source_notebook
-    from .release import nbgrader
+    from .notebooks import course_delimiters, source_notebook
 
     course_dir = Path(course_dir)
     graded = graded_students(course_dir, chapter)
     wanted = set(students) if students else None
     if not (graded if wanted is None else graded & wanted):
         raise not_graded(chapter, wanted)
-    args = ["generate_feedback", chapter, "--force"]
-    if students and len(students) == 1:
-        args.append(f"--student={students[0]}")
+    # nbgrader takes one --student (or everyone): one run for each student asked for.
+    runs = [[]] if wanted is None else [[f"--student={s}"] for s in sorted(graded & wanted)]
     failure = ""
-    try:
-        nbgrader(course_dir, *args)
-    except RuntimeError as exc:  # nbgrader stops with an error when one student's page fails: the others exist
-        failure = last_exception(str(exc)) or str(exc).strip().splitlines()[0]
-    secret = hidden_lines(source_notebook(course_dir, chapter))
+    for extra in runs:
+        try:
+            nbgrader_cli.run(course_dir, "generate_feedback", chapter, "--force", *extra)
+        except nbgrader_cli.NbgraderFailed as exc:  # nbgrader stops when one page fails: the others exist
+            failure = failure or last_exception(str(exc)) or str(exc).strip().splitlines()[0]
+    secret = hidden_lines(source_notebook(course_dir, chapter), course_delimiters(course_dir))
     pages, withheld = [], []
     for page in sorted((course_dir / "feedback").glob(f"*/{chapter}/*.html")):
+        student = page.parent.parent.name
         if leaked_lines(page.read_text(encoding="utf-8", errors="replace"), secret):
             page.unlink()  # that student's page is withheld; everyone else's stays
-            withheld.append(page.parent.parent.name)
-        else:
+            withheld.append(student)
+        elif wanted is None or student in wanted:
             pages.append(page)
     if failure and not pages and not withheld:
         raise CourseError(f"nbgrader 没能生成 {chapter} 的反馈：{failure}")

@@ -33,6 +33,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool
 
 from .limits import cap_executed_cell
+from .notebooks import delimiters
 from .judge import ExportAnswers, KernelUnresponsive, answer_names, apply_verdict, is_test_cell, split_hidden, verdict
 
 # Error names written into cells that are graded 0 by SafeExecute (crmcourse reads them back).
@@ -108,16 +109,13 @@ def error_output(ename: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=text, traceback=[f"{ename}: {text}"])
 
 
-def teacher_tests(resources) -> dict[str, tuple[str, float]]:
+def teacher_tests(resources, marks=None) -> dict[str, tuple[str, float]]:
     """grade_id -> (hidden tests, points) of each graded test cell, from the gradebook (never the submission)."""
-    from nbgrader.api import Gradebook
+    from .gradebook import teacher_cells
 
     info = resources.get("nbgrader", {})
-    with Gradebook(info["db_url"]) as gb:
-        notebook = gb.find_notebook(resources["unique_key"], info["assignment"])
-        points = {cell.name: cell.max_score for cell in notebook.grade_cells if cell.cell_type == "code"}
-        return {cell.name: (split_hidden(cell.source)[1], points[cell.name]) for cell in notebook.source_cells
-                if cell.name in points and cell.cell_type == "code"}
+    cells = teacher_cells(info["db_url"], resources["unique_key"], info["assignment"])
+    return {name: (split_hidden(source, marks)[1], points) for name, (source, points) in cells.items()}
 
 
 def missing_test_cell(grade_id: str, points: float) -> NotebookNode:
@@ -145,7 +143,7 @@ class SafeExecute(ExportAnswers, Execute):
         if self.kernel_name != KERNEL_NAME and not self.allow_unsandboxed:
             self.log.error(UNSANDBOXED)
             raise UnsandboxedGradingError(UNSANDBOXED)
-        tests = teacher_tests(resources)
+        tests = teacher_tests(resources, delimiters(self.config))
         hidden = {gid: text for gid, (text, _) in tests.items()}
         self.export_plan = {i: answer_names(hidden[c.metadata.nbgrader["grade_id"]])
                             for i, c in enumerate(nb.cells)

@@ -29,9 +29,10 @@ from nbclient.exceptions import CellTimeoutError
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 from nbgrader.preprocessors import ClearHiddenTests
-from nbgrader.utils import is_grade, is_solution
 
 from . import answers
+from . import notebooks as N
+from .notebooks import is_test_cell
 
 JUDGE_ERROR = "隐藏测试未通过"
 NO_EXPORT = "评分程序没有取到这一题的答案（这个单元格之后内核没有响应，或答案导出超时）。"
@@ -40,26 +41,10 @@ HIDDEN_FAILED = ("隐藏测试没有通过：请对照题目再核对一遍数�
 BASE_NAMES = ("crmlib", "load_dataset", "pd", "np", "math")
 
 
-def is_test_cell(cell) -> bool:
-    """A graded code cell that is not an answer: an exercise's tests (nbgrader's cell roles)."""
-    return cell.get("cell_type") == "code" and is_grade(cell) and not is_solution(cell)
-
-
-def split_hidden(source: str) -> tuple[str, str]:
-    """(visible part, hidden part) of a test cell, with nbgrader's own delimiters."""
-    cell = NotebookNode(cell_type="code", source=source, metadata={})
-    stripper = ClearHiddenTests()
-    begin, end = stripper.begin_test_delimeter, stripper.end_test_delimeter
-    hidden, inside = [], False
-    for line in source.split("\n"):
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            hidden.append(line)
-    stripper._remove_hidden_test_region(cell)
-    return cell.source, "\n".join(hidden)
+def split_hidden(source: str, marks: N.Delimiters | None = None) -> tuple[str, str]:
+    """(visible part, hidden part) of a test cell, with nbgrader's delimiters (``marks``; default:
+    nbgrader's defaults, see :func:`crmcourse.notebooks.course_delimiters`)."""
+    return N.split_tests(source, marks)
 
 
 def answer_names(hidden: str) -> list[str]:
@@ -231,5 +216,5 @@ class StripHiddenTests(ClearHiddenTests):
 
     def preprocess_cell(self, cell, resources, cell_index):
         if is_test_cell(cell):
-            cell.source = split_hidden(cell.source)[0]
+            self._remove_hidden_test_region(cell)  # nbgrader's own, with the configured delimiters
         return cell, resources

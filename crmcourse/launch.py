@@ -12,7 +12,6 @@ Everything that runs student code goes through here, so a sandbox can wrap it:
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -27,9 +26,9 @@ def worker_command() -> list[str]:
 
 
 def worker_env(base: dict | None = None) -> dict[str, str]:
-    env = dict(os.environ if base is None else base)
-    # nbgrader runs `alembic` by name; kernels must come from this environment.
-    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    from .nbgrader_cli import env as nbgrader_env
+
+    env = nbgrader_env(base)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
 

@@ -104,7 +104,7 @@ def wait_ready(port: int, token: str, proc: subprocess.Popen, seconds: float = R
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--" not in argv:
-        raise SystemExit("用法：python -m crmcourse.launch_lab --port 8888 -- jupyter lab …")
+        sys.exit("用法：python -m crmcourse.launch_lab --port 8888 -- jupyter lab …")
     split = argv.index("--")
     parser = argparse.ArgumentParser(prog="python -m crmcourse.launch_lab")
     parser.add_argument("--port", type=int, required=True)
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv[:split])
     command = argv[split + 1:]
     if not command:
-        raise SystemExit("launch_lab：-- 后面缺少 JupyterLab 的命令")
+        sys.exit("launch_lab：-- 后面缺少 JupyterLab 的命令")
 
     problem = port_problem(args.port)
     if problem:

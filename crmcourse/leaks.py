@@ -50,22 +50,9 @@ def secrets(source_nb, release_nb, public: tuple[str, ...] | list[str] = (), lit
     version (nor in any text of ``public``, e.g. the feedback page of an untouched blank
     submission, which holds the lesson's own outputs). ``literals=False``: the lines only.
     """
-    lines = None
     if isinstance(source_nb, (str, Path)):
-        try:
-            from .feedback import hidden_lines
-
-            lines = hidden_lines(source_nb)
-        except ImportError:
-            pass
         source_nb = N.read(source_nb)
-    if lines is None:
-        lines = []
-        for cell in source_nb.cells:
-            if cell.cell_type == "code":
-                _, hidden = N.split_tests(cell.source)
-                lines += [ln.strip() for ln in hidden.splitlines()
-                          if len(ln.strip()) >= 12 and not ln.strip().startswith("#")]
+    lines = N.hidden_lines(source_nb)
     if not literals:
         return list(dict.fromkeys(lines))
     release_nb = _notebook(release_nb)

@@ -7,15 +7,72 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
+import functools
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
+from nbgrader.utils import is_grade, is_solution
 
-SOLUTION_RE = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*### END SOLUTION[ \t]*$", re.S | re.M)
-HIDDEN_RE = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.S | re.M)
+
+class Delimiters(NamedTuple):
+    """nbgrader's region markers: ClearSolutions.begin/end_solution_delimeter and
+    ClearHiddenTests.begin/end_test_delimeter, as the configuration sets them."""
+
+    solution_begin: str
+    solution_end: str
+    hidden_begin: str
+    hidden_end: str
+
+
+def delimiters(config=None) -> Delimiters:
+    """The markers under ``config`` (a traitlets Config; default: nbgrader's own defaults)."""
+    if config is None:
+        return _default_delimiters()
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    config = copy.deepcopy(config)  # ClearSolutions rewrites some of its settings in the config it gets
+    solutions, hidden = ClearSolutions(config=config), ClearHiddenTests(config=config)
+    return Delimiters(solutions.begin_solution_delimeter, solutions.end_solution_delimeter,
+                      hidden.begin_test_delimeter, hidden.end_test_delimeter)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_delimiters() -> Delimiters:
+    from traitlets.config import Config
+
+    return delimiters(Config())
+
+
+def course_delimiters(course_dir: Path) -> Delimiters:
+    """The markers the course's nbgrader_config.py sets (nbgrader's defaults where it sets none)."""
+    from .launch import course_config
+
+    return delimiters(course_config(course_dir))
+
+
+def regions(source: str, begin: str, end: str) -> tuple[str, list[str]]:
+    """(source without the regions, [text of each region]) for the regions between ``begin`` and ``end``.
+
+    As nbgrader reads them: a line that contains a delimiter is a delimiter line and belongs to
+    neither part; a region without its end runs to the end of the source.
+    """
+    outside: list[str] = []
+    blocks: list[list[str]] = []
+    inside = False
+    for line in source.split("\n"):
+        if begin in line:
+            inside = True
+            blocks.append([])
+        elif end in line:
+            inside = False
+        elif inside:
+            blocks[-1].append(line)
+        else:
+            outside.append(line)
+    return "\n".join(outside), ["".join(f"{line}\n" for line in block) for block in blocks]
 
 
 def read(path) -> nbformat.NotebookNode:
@@ -27,26 +84,67 @@ def meta(cell) -> dict:
 
 
 def is_test_cell(cell) -> bool:
-    m = meta(cell)
-    return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution") and bool(m.get("points"))
+    """A graded code cell that is not an answer: an exercise's tests (nbgrader's cell roles)."""
+    return cell.get("cell_type") == "code" and bool(is_grade(cell)) and not is_solution(cell)
 
 
 def is_answer_cell(cell) -> bool:
-    m = meta(cell)
-    return cell.cell_type == "code" and bool(m.get("solution"))
+    """A code cell the student writes in (nbgrader's solution role)."""
+    return cell.get("cell_type") == "code" and bool(is_solution(cell))
 
 
-def solution_code(source: str) -> str:
-    """The code between the solution markers (dedented), or the whole source."""
-    parts = SOLUTION_RE.findall(source)
-    return "\n".join(textwrap.dedent(p) for p in parts) if parts else source
+def is_written_answer(cell) -> bool:
+    """A manually graded markdown answer."""
+    return cell.get("cell_type") == "markdown" and bool(is_grade(cell)) and bool(is_solution(cell))
 
 
-def split_tests(source: str) -> tuple[str, str]:
+def solution_code(source: str, marks: Delimiters | None = None) -> str:
+    """The code between the solution delimiters (each block dedented), or the whole source."""
+    marks = marks or delimiters()
+    blocks = regions(source, marks.solution_begin, marks.solution_end)[1]
+    return "\n".join(textwrap.dedent(b) for b in blocks) if blocks else source
+
+
+def split_tests(source: str, marks: Delimiters | None = None) -> tuple[str, str]:
     """(visible part, hidden part) of a test cell's source."""
-    hidden = "\n".join(HIDDEN_RE.findall(source))
-    visible = HIDDEN_RE.sub("", source)
-    return visible, hidden
+    marks = marks or delimiters()
+    visible, blocks = regions(source, marks.hidden_begin, marks.hidden_end)
+    return visible, "\n".join(blocks)
+
+
+def secret_blocks(source: str, marks: Delimiters | None = None) -> tuple[str, list[str]]:
+    """(public text, [solution and hidden-test blocks]) of a teacher cell."""
+    marks = marks or delimiters()
+    rest, solutions = regions(source, marks.solution_begin, marks.solution_end)
+    public, hidden = regions(rest, marks.hidden_begin, marks.hidden_end)
+    return public, solutions + hidden
+
+
+def hidden_lines(source_nb, marks: Delimiters | None = None) -> list[str]:
+    """Distinctive lines of a teacher notebook's hidden tests (to look for in feedback): the
+    lines of at least 12 characters that are no comment and that the public text of the teacher
+    version (outside solutions and hidden tests: what students see anyway) does not contain,
+    white space ignored (``assert type(x) is int`` of a visible ``assert type(x) is int, "提示"``).
+    ``source_nb``: a notebook or its path."""
+    if isinstance(source_nb, (str, Path)):
+        source_nb = read(source_nb)
+    lines = []
+    for cell in source_nb.cells:
+        if cell.cell_type == "code":
+            lines += [line.strip() for line in split_tests(cell.source, marks)[1].splitlines()
+                      if len(line.strip()) >= 12 and not line.strip().startswith("#")]
+    return unseen(lines, public_text(source_nb, marks))
+
+
+def public_text(source_nb, marks: Delimiters | None = None) -> str:
+    """A teacher notebook's text outside solutions and hidden tests: what the student version shows."""
+    return "\n".join(secret_blocks(cell.source, marks)[0] for cell in source_nb.cells)
+
+
+def unseen(lines, public: str) -> list[str]:
+    """The ``lines`` that ``public`` does not contain (white space ignored): only those can leak."""
+    seen = "".join(public.split())
+    return [line for line in lines if "".join(line.split()) not in seen]
 
 
 def assigned_names(code: str) -> list[str]:
@@ -100,7 +198,7 @@ def exercises(source_nb) -> list[Exercise]:
     for cell in source_nb.cells:
         if is_answer_cell(cell):
             last_answer = cell
-        elif is_test_cell(cell) and last_answer is not None:
+        elif is_test_cell(cell) and meta(cell).get("points") and last_answer is not None:
             code = solution_code(last_answer.source)
             found.append(Exercise(meta(last_answer)["grade_id"], meta(cell)["grade_id"],
                                   float(meta(cell)["points"]), code, cell.source, assigned_names(code)))
@@ -110,8 +208,7 @@ def exercises(source_nb) -> list[Exercise]:
 
 def written_answers(source_nb) -> list[str]:
     """grade_ids of manually graded markdown answers."""
-    return [meta(c)["grade_id"] for c in source_nb.cells
-            if c.cell_type == "markdown" and meta(c).get("grade") and meta(c).get("solution")]
+    return [meta(c)["grade_id"] for c in source_nb.cells if is_written_answer(c)]
 
 
 def fill(release_nb, answers: dict[str, str], *, tests: dict[str, str | None] | None = None,
@@ -132,7 +229,7 @@ def fill(release_nb, answers: dict[str, str], *, tests: dict[str, str | None] | 
             if tests[gid] is None:
                 continue
             cell.source = tests[gid]
-        elif written is not None and cell.cell_type == "markdown" and meta(cell).get("solution"):
+        elif written is not None and cell.cell_type == "markdown" and is_solution(cell):
             cell.source = written
         cells.append(cell)
     nb.cells = cells

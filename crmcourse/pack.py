@@ -28,7 +28,6 @@ PREFIX = "crm-course-student"
 # Runtime dependencies of crmlib and the chapters; the pins are read from the main pyproject.toml.
 STUDENT_DEPENDENCIES = ("jupyterlab", "ipywidgets", "pandas", "numpy", "scipy", "matplotlib",
                         "noto-cjk-sans-otc")
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 MIN_SECRET = 12   # shorter lines (``x = 1``) are too common to be evidence of a leak
 
 
@@ -224,26 +223,25 @@ python -m venv .venv
 """
 
 
-def _secret_lines(source_nb) -> set[str]:
+def _secret_lines(source_nb, marks=None) -> set[str]:
     """Distinctive lines of a teacher notebook's solutions and hidden tests.
 
-    A line counts when it is at least MIN_SECRET characters long and does not also appear
-    in the public part of the teacher version (the text outside the solution and hidden-test
-    blocks), which the student version legitimately repeats.
+    A line counts when it is at least MIN_SECRET characters long and the public part of the
+    teacher version (the text outside the solution and hidden-test blocks, which the student
+    version legitimately repeats) does not contain it (crmcourse.notebooks.unseen: a hidden
+    ``assert type(x) is int`` inside a visible ``assert type(x) is int, "提示"`` is no secret).
+    ``marks``: nbgrader's delimiters (crmcourse.notebooks.Delimiters; default nbgrader's own).
     """
     from . import notebooks as N
 
     secret: list[str] = []
-    public: set[str] = set()
     for cell in source_nb.cells:
-        text = cell.source
-        for block in N.SOLUTION_RE.findall(text) + N.HIDDEN_RE.findall(text):
+        for block in N.secret_blocks(cell.source, marks)[1]:
             secret.extend(block.splitlines())
-        rest = N.HIDDEN_RE.sub("", N.SOLUTION_RE.sub("", text))
-        public.update(line.strip() for line in rest.splitlines())
     for exercise in N.exercises(source_nb):
         secret.extend(exercise.solution.splitlines())
-    return {line.strip() for line in secret if len(line.strip()) >= MIN_SECRET} - public
+    lines = {line.strip() for line in secret if len(line.strip()) >= MIN_SECRET}
+    return set(N.unseen(lines, N.public_text(source_nb, marks)))
 
 
 def member_text(name: str, data: bytes) -> str | None:
@@ -264,14 +262,18 @@ def member_text(name: str, data: bytes) -> str | None:
     return text
 
 
-def find_leaks(files: dict[str, bytes], secrets: set[str]) -> list[str]:
-    """'member: what' for every marker or secret line found in the files."""
+def find_leaks(files: dict[str, bytes], secrets: set[str], markers=None) -> list[str]:
+    """'member: what' for every marker (nbgrader's delimiters; default its own) or secret line found in the files."""
+    if markers is None:
+        from .notebooks import delimiters
+
+        markers = delimiters()
     found = []
     for name, data in files.items():
         text = member_text(name, data)
         if text is None:
             continue
-        for marker in MARKERS:
+        for marker in markers:
             if marker in text:
                 found.append(f"{name}：{marker}")
         lines = {line.strip() for line in text.splitlines()}
@@ -365,10 +367,11 @@ def pack(output=None, names: list[str] | None = None, *, repo: Path | None = Non
     # Imported here: nbformat takes seconds to import, and a refusal above should answer at once.
     from . import notebooks as N
 
+    marks = N.course_delimiters(course)
     secrets: set[str] = set()
     for name in available:  # every chapter's secrets, not only the packed ones
-        secrets |= _secret_lines(N.read(N.source_notebook(course, name)))
-    leaks = find_leaks(files, secrets)
+        secrets |= _secret_lines(N.read(N.source_notebook(course, name)), marks)
+    leaks = find_leaks(files, secrets, marks)
     if leaks:
         raise RuntimeError("学生版里会出现参考答案或隐藏测试，没有打包：\n  " + "\n  ".join(leaks[:20]))
 

@@ -13,24 +13,12 @@ from __future__ import annotations
 import datetime
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from . import nbgrader_cli
 from .course import chapters
+from .errors import CourseError
 from .workcopy import shown
-
-
-def nbgrader(course_dir: Path, *args: str, quiet: bool = True) -> subprocess.CompletedProcess:
-    """Run one nbgrader command in ``course_dir`` and fail loudly if it fails."""
-    command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course_dir}"]
-    # nbgrader runs the `alembic` script by name: the environment's bin folder must be on PATH.
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
-    result = subprocess.run(command, cwd=course_dir, capture_output=quiet, text=True, env=env)
-    if result.returncode != 0:
-        detail = (result.stdout or "") + (result.stderr or "") if quiet else ""
-        raise RuntimeError(f"nbgrader {' '.join(args)} 失败（退出码 {result.returncode}）\n{detail}")
-    return result
 
 
 BACKUPS = Path("work") / "备份"  # relative to the folder that holds chapters/
@@ -83,7 +71,7 @@ def release(course_dir: Path, names: list[str] | None = None, chapters_dir: Path
     names = list(names or available)
     unknown = sorted(set(names) - set(available))
     if unknown:
-        raise SystemExit(f"没有这些章节：{', '.join(unknown)}。现有章节：{', '.join(available)}")
+        raise CourseError(f"没有这些章节：{', '.join(unknown)}。现有章节：{', '.join(available)}")
     clean = None
     if chapters_dir is not None:
         chapters_dir = Path(chapters_dir).resolve()
@@ -101,7 +89,7 @@ def release(course_dir: Path, names: list[str] | None = None, chapters_dir: Path
             previous = released.read_bytes() if released.is_file() else None
             if local and current != previous:
                 at_risk = current
-        nbgrader(course_dir, "generate_assignment", name, "--force")
+        nbgrader_cli.run(course_dir, "generate_assignment", name, "--force")
         if target is None:
             written.append(released)
             continue
@@ -122,9 +110,9 @@ def release(course_dir: Path, names: list[str] | None = None, chapters_dir: Path
 
 def publish(course_dir: Path, name: str) -> None:
     """Put a released chapter into nbgrader's exchange (JupyterLab's Assignment List)."""
-    nbgrader(Path(course_dir), "release_assignment", name, "--force")
+    nbgrader_cli.run(Path(course_dir), "release_assignment", name, "--force")
 
 
 def release_feedback(course_dir: Path, name: str) -> None:
     """Put the generated feedback of a chapter into the exchange, for students to fetch."""
-    nbgrader(Path(course_dir), "release_feedback", name)
+    nbgrader_cli.run(Path(course_dir), "release_feedback", name)

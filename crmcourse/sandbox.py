@@ -39,9 +39,10 @@ Interface for the grading commands::
         # or one notebook with nbclient (crmcourse check):
         NotebookClient(nb, km=box.kernel_manager(), resources={"metadata": {"path": str(box.workdir())}})
 
-``grading_sandbox`` refuses (SystemExit with a Chinese message) when bubblewrap does not
+``grading_sandbox`` refuses (CourseError with a Chinese message) when bubblewrap does not
 work on this machine, unless ``no_sandbox`` is true. This module uses only the standard
-library: the launcher runs with ``python -I`` before anything else is imported.
+library (and crmcourse.errors, which does too): the launcher runs with ``python -I`` before
+anything else is imported.
 """
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from .errors import CourseError
 
 KERNEL_NAME = "crm-sandbox"
 # Throw-away user ids for sandboxed kernels when grading runs as root (one per launcher pid).
@@ -179,12 +182,15 @@ class GradingSandbox:
         (spec_dir / "kernel.json").write_text(json.dumps(spec, ensure_ascii=False, indent=1), encoding="utf-8")
         self._count = 0
 
-    def _ipc_dir(self) -> Path:
+    def _fresh_dir(self, prefix: str) -> Path:
         self._count += 1
-        ipc = self.root / f"ipc-{self._count}"
-        ipc.mkdir()
-        ipc.chmod(0o755)
-        return ipc
+        folder = self.root / f"{prefix}-{self._count}"
+        folder.mkdir()
+        folder.chmod(0o755)
+        return folder
+
+    def _ipc_dir(self) -> Path:
+        return self._fresh_dir("ipc")
 
     def nbgrader_args(self) -> list[str]:
         """Options for one nbgrader process (a fresh socket folder each call: parallel workers never share one)."""
@@ -201,13 +207,9 @@ class GradingSandbox:
         return AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(self._ipc_dir() / "kernel"),
                                   kernel_spec_manager=specs)
 
-    def workdir(self, folder: Path | None = None) -> Path:
+    def workdir(self) -> Path:
         """A fresh, empty working folder for a kernel (the notebook's real folder is not handed to its code)."""
-        self._count += 1
-        work = self.root / f"work-{self._count}"
-        work.mkdir()
-        work.chmod(0o755)
-        return work
+        return self._fresh_dir("work")
 
     def env(self, base: dict | None = None) -> dict:
         """The environment for nbgrader: ``base`` (default os.environ) with the kernelspec on JUPYTER_PATH."""
@@ -236,8 +238,9 @@ class NoSandbox:
     def kernel_manager(self):
         return None  # nbclient makes its usual one
 
-    def workdir(self, folder: Path | None = None) -> Path | None:
-        return folder
+    def workdir(self) -> None:
+        """No private folder: the kernel runs in the notebook's own folder."""
+        return None
 
     def env(self, base: dict | None = None) -> dict:
         return dict(os.environ if base is None else base)
@@ -248,14 +251,14 @@ class NoSandbox:
 
 @contextlib.contextmanager
 def grading_sandbox(no_sandbox: bool = False, limits: Limits | None = None):
-    """Context for one grading run; refuses (SystemExit, Chinese) when the sandbox cannot work."""
+    """Context for one grading run; refuses (CourseError, Chinese) when the sandbox cannot work."""
     if no_sandbox:
         print(NO_SANDBOX_WARNING, file=sys.stderr)
         yield NoSandbox()
         return
     reason = check()
     if reason:
-        raise SystemExit(refusal_message(reason))
+        raise CourseError(refusal_message(reason))
     box = GradingSandbox(limits)
     try:
         yield box
@@ -299,10 +302,10 @@ def check_workdir(workdir: Path) -> None:
     """Refuse to hand a course folder (or the root, or a home) to student code."""
     home = Path.home().resolve()
     if workdir == Path("/") or workdir == home or len(workdir.parts) < 3:
-        raise SystemExit(f"评分沙箱：工作目录 {workdir} 不是某个学生的作业副本，拒绝启动内核。")
+        raise CourseError(f"评分沙箱：工作目录 {workdir} 不是某个学生的作业副本，拒绝启动内核。")
     for name in COURSE_FILES:
         if (workdir / name).exists():
-            raise SystemExit(f"评分沙箱：工作目录 {workdir} 含有 {name}，是课程目录而不是学生的作业副本，拒绝启动内核。")
+            raise CourseError(f"评分沙箱：工作目录 {workdir} 含有 {name}，是课程目录而不是学生的作业副本，拒绝启动内核。")
 
 
 def _prepare(workdir: Path, ipc_dir: Path) -> int | None:
@@ -509,7 +512,7 @@ def _detach_descriptors(keep: set[int]) -> None:
 def launch(argv: list[str]) -> None:
     """Kernelspec entry point: ``launch [--limit=N ...] -- python -m ipykernel_launcher -f CONN [...]``."""
     if "--" not in argv:
-        raise SystemExit("评分沙箱：用法 launch [限制] -- 内核命令")
+        raise CourseError("评分沙箱：用法 launch [限制] -- 内核命令")
     split = argv.index("--")
     options, kernel_argv = argv[:split], argv[split + 1:]
     values = {}
@@ -518,16 +521,16 @@ def launch(argv: list[str]) -> None:
         values[key.replace("-", "_")] = int(value)
     limits = Limits(**values)
     if "-f" not in kernel_argv:
-        raise SystemExit("评分沙箱：内核命令里缺少连接文件（-f）")
+        raise CourseError("评分沙箱：内核命令里缺少连接文件（-f）")
     conn_index = kernel_argv.index("-f") + 1
     conn_file = Path(kernel_argv[conn_index])
     info = json.loads(conn_file.read_text(encoding="utf-8"))
     if info.get("transport") != "ipc":
-        raise SystemExit("评分沙箱：内核必须使用 ipc 传输（--KernelManager.transport=ipc），"
+        raise CourseError("评分沙箱：内核必须使用 ipc 传输（--KernelManager.transport=ipc），"
                          "独立网络命名空间里的内核无法连回本机 TCP 端口。")
     ipc_dir = Path(info["ip"]).resolve().parent
     if not (ipc_dir.name.startswith("ipc-") and (ipc_dir.parent / ROOT_MARKER).is_file()):
-        raise SystemExit(f"评分沙箱：{ipc_dir} 不是评分沙箱创建的套接字目录，拒绝启动内核。")
+        raise CourseError(f"评分沙箱：{ipc_dir} 不是评分沙箱创建的套接字目录，拒绝启动内核。")
     workdir = Path.cwd().resolve()
     check_workdir(workdir)
     # One nbgrader process grades its submissions one after another with the same socket
@@ -575,7 +578,10 @@ def launch(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["launch"]:
-        launch(sys.argv[2:])
+        try:
+            launch(sys.argv[2:])
+        except CourseError as refused:  # the kernel does not start; Jupyter shows why
+            sys.exit(str(refused))
     else:
         reason = check()
         print("评分沙箱可用" if reason is None else refusal_message(reason))

@@ -117,6 +117,10 @@ def _beside_name(work: Path, chapter: str, today: datetime.date) -> Path:
     return path
 
 
+class WorkcopyError(Exception):
+    """No working copies can be prepared here (the message says why, in Chinese)."""
+
+
 def shown(path: Path, repo: Path) -> str:
     """``path`` relative to ``repo`` for a message, or in full when it lies elsewhere."""
     try:
@@ -133,7 +137,7 @@ def prepare(repo: Path, work: Path | None = None, today: datetime.date | None = 
     result = Prepared(work=work)
     sources = sorted((repo / "chapters").glob("*.ipynb"))
     if not sources:
-        raise SystemExit(f"{repo / 'chapters'} 里没有章节 notebook（*.ipynb），无法准备个人工作副本。")
+        raise WorkcopyError(f"{repo / 'chapters'} 里没有章节 notebook（*.ipynb），无法准备个人工作副本。")
     first_use = not work.exists()
     manifest = _load_manifest(work)
     offers = manifest.setdefault("offered", {})
@@ -185,7 +189,7 @@ def _find_repo(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / "chapters").is_dir():
             return folder
-    raise SystemExit("找不到课程文件夹（含 chapters/ 的文件夹）。请在课程文件夹里运行，或用 --repo 指定。")
+    raise WorkcopyError("找不到课程文件夹（含 chapters/ 的文件夹）。请在课程文件夹里运行，或用 --repo 指定。")
 
 
 def main(argv=None) -> int:
@@ -196,11 +200,13 @@ def main(argv=None) -> int:
     parser.add_argument("--repo", default=None, help="课程文件夹（默认：当前文件夹或其上层含 chapters/ 的文件夹）")
     parser.add_argument("--work", default=WORK, help="工作副本所在的文件夹（相对课程文件夹；默认 work）")
     args = parser.parse_args(argv)
-    repo = Path(args.repo).resolve() if args.repo else _find_repo(Path.cwd().resolve())
     try:
+        repo = Path(args.repo).resolve() if args.repo else _find_repo(Path.cwd().resolve())
         prepare(repo, Path(args.work))
+    except WorkcopyError as exc:
+        sys.exit(str(exc))
     except OSError as exc:
-        raise SystemExit(f"无法准备个人工作副本：{exc.strerror or exc}（{exc.filename or ''}）。")
+        sys.exit(f"无法准备个人工作副本：{exc.strerror or exc}（{exc.filename or ''}）。")
     return 0
 
 

@@ -154,32 +154,12 @@ def explain_budget(folder: Path, seconds: float) -> None:
             nbformat.write(nb, str(path))
 
 
-def read_submission(db_path: Path, chapter: str, student: str) -> dict:
-    """What nbgrader stored for one submission, as plain data."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(f"sqlite:///{db_path}") as gb:
-        try:
-            sub = gb.find_submission(chapter, student)
-        except MissingEntry:
-            return {}
-        notebooks = {}
-        for nb in sub.notebooks:
-            notebooks[nb.name] = {
-                "late_submission_penalty": nb.late_submission_penalty,
-                "grades": {g.name: {"auto_score": g.auto_score, "needs_manual_grade": g.needs_manual_grade,
-                                    "max_score": g.max_score, "cell_type": g.cell_type, "manual_score": g.manual_score}
-                           for g in nb.grades},
-                "comments": {c.name: c.auto_comment for c in nb.comments},
-            }
-        return {"timestamp": sub.timestamp.isoformat() if sub.timestamp else None, "notebooks": notebooks}
-
-
 def grade(job: dict) -> dict:
     """Grade one submission; returns the result record (never raises)."""
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
 
+    from .gradebook import read_submission
     from .launch import grading_config
 
     course = Path(job["course"])

@@ -61,6 +61,39 @@ def test_split_tests_and_solution_code():
     assert N.assigned_names(N.solution_code(code)) == ["answer", "other", "third"]
 
 
+def test_hidden_test_delimiters_come_from_the_nbgrader_configuration():
+    """ClearHiddenTests.begin/end_test_delimeter as configured: the sanitizer, the judge's split and pack's check."""
+    from traitlets.config import Config
+
+    from crmcourse.judge import StripHiddenTests, split_hidden
+    from crmcourse.pack import find_leaks
+
+    config = Config()
+    config.ClearHiddenTests.begin_test_delimeter = "BEGIN SECRET"
+    config.ClearHiddenTests.end_test_delimeter = "END SECRET"
+    marks = N.delimiters(config)
+    assert (marks.hidden_begin, marks.hidden_end) == ("BEGIN SECRET", "END SECRET")
+    assert N.delimiters() == N.course_delimiters(REPO / "assignments")  # the course keeps nbgrader's defaults
+    source = "assert x\n### BEGIN SECRET\nassert x == 3\n### END SECRET\n"
+    assert split_hidden(source, marks) == ("assert x\n", "assert x == 3\n")
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "points": 1, "grade_id": "t"}
+    assert StripHiddenTests(config=config).preprocess_cell(cell, {}, 0)[0].source == "assert x\n"
+    assert find_leaks({"a.ipynb": b"### END SECRET"}, set(), marks) == ["a.ipynb：END SECRET"]
+
+
+def test_cell_roles_are_nbgrader_s():
+    from nbgrader import utils
+
+    source = N.read(N.source_notebook(REPO / "assignments", CHAPTER))
+    for cell in source.cells:
+        code = cell.cell_type == "code"
+        assert N.is_answer_cell(cell) == (code and bool(utils.is_solution(cell)))
+        assert N.is_test_cell(cell) == (code and bool(utils.is_grade(cell)) and not utils.is_solution(cell))
+        assert N.is_written_answer(cell) == (cell.cell_type == "markdown" and bool(utils.is_grade(cell))
+                                             and bool(utils.is_solution(cell)))
+
+
 def test_collect_folder_layouts(tmp_path):
     from nbgrader.utils import parse_utc
 

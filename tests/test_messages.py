@@ -244,7 +244,7 @@ def test_result_line_counts_only_written_answers_still_ungraded():
 
 
 def test_feedback_lists_the_students_who_got_none_and_why(tmp_path, monkeypatch, capsys):
-    import crmcourse.release
+    import crmcourse.nbgrader_cli
 
     course = new_course(tmp_path / "course", CHAPTER)
     for student, text in (("alice", None), ("bob", "{ broken"), ("carol", None)):
@@ -261,13 +261,41 @@ def test_feedback_lists_the_students_who_got_none_and_why(tmp_path, monkeypatch,
         page = Path(course_dir) / "feedback" / "alice" / CHAPTER / f"{CHAPTER}.html"
         page.parent.mkdir(parents=True)
         page.write_text("<p>反馈</p>", encoding="utf-8")
-    monkeypatch.setattr(crmcourse.release, "nbgrader", fake_nbgrader)
+    monkeypatch.setattr(crmcourse.nbgrader_cli, "run", fake_nbgrader)
     code, out, _ = run_main(capsys, "--course", str(course), "feedback", CHAPTER)
     assert code == 0
     assert "已生成 1 份反馈" in out and "这 2 位学生没有反馈" in out
     lines = {line.split("：")[0].strip(): line for line in out.splitlines() if line.startswith("  ")}
     assert "提交的文件损坏" in lines["bob"]
     assert "没有批改结果" in lines["carol"] and f"crmcourse autograde {CHAPTER} --student carol" in lines["carol"]
+
+
+def test_feedback_for_some_students_regenerates_only_theirs(tmp_path, monkeypatch, capsys):
+    """`feedback --student a --student b`: one nbgrader run per student named, nobody else's page touched."""
+    import crmcourse.nbgrader_cli
+
+    course = new_course(tmp_path / "course", CHAPTER)
+    for student in ("alice", "bob", "carol"):
+        (course / "autograded" / student / CHAPTER).mkdir(parents=True)
+    old = course / "feedback" / "carol" / CHAPTER / f"{CHAPTER}.html"
+    old.parent.mkdir(parents=True)
+    old.write_text("<p>旧的反馈</p>", encoding="utf-8")
+    calls = []
+
+    def fake_nbgrader(course_dir, *args, **kwargs):
+        calls.append(args)
+        students = [a.split("=", 1)[1] for a in args if a.startswith("--student=")]
+        assert args[:3] == ("generate_feedback", CHAPTER, "--force") and len(students) == 1
+        page = Path(course_dir) / "feedback" / students[0] / CHAPTER / f"{CHAPTER}.html"
+        page.parent.mkdir(parents=True)
+        page.write_text("<p>反馈</p>", encoding="utf-8")
+    monkeypatch.setattr(crmcourse.nbgrader_cli, "run", fake_nbgrader)
+    code, out, _ = run_main(capsys, "--course", str(course), "feedback", CHAPTER, "--student", "alice",
+                            "--student", "bob")
+    assert code == 0, out
+    assert sorted(args[-1] for args in calls) == ["--student=alice", "--student=bob"]
+    assert "已生成 2 份反馈" in out and "没有反馈" not in out
+    assert old.read_text(encoding="utf-8") == "<p>旧的反馈</p>"
 
 
 # ---------------------------------------------------------------- export

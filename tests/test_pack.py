@@ -65,12 +65,11 @@ def secret_lines(chapter: str) -> set[str]:
     source = N.read(N.source_notebook(COURSE, chapter))
     secret = [line for ex in N.exercises(source) for line in ex.solution.splitlines()]
     secret += [line for ex in N.exercises(source) for line in ex.hidden_tests.splitlines()]
-    public = set()
     for cell in source.cells:
-        secret += [line for block in N.SOLUTION_RE.findall(cell.source) for line in block.splitlines()]
-        rest = N.HIDDEN_RE.sub("", N.SOLUTION_RE.sub("", cell.source))
-        public |= {line.strip() for line in rest.splitlines()}
-    return {line.strip() for line in secret if len(line.strip()) >= 12} - public
+        secret += [line for block in N.secret_blocks(cell.source)[1] for line in block.splitlines()]
+    # a line the public text contains (e.g. a hidden `assert type(x) is int` inside a visible
+    # `assert type(x) is int, "提示"`) is no secret
+    return set(N.unseen({line.strip() for line in secret if len(line.strip()) >= 12}, N.public_text(source)))
 
 
 # ---------------------------------------------------------------- what is in the archive

@@ -9,6 +9,7 @@ import nbformat
 import pytest
 
 from conftest import CHAPTERS, COURSE, chapter_names, tool_env, once_per_worker
+from crmcourse import notebooks as N
 
 CHAPTER_NAMES = chapter_names()
 # The fresh release is shared by every test here: keep them on one xdist worker.
@@ -44,19 +45,16 @@ def test_committed_student_version_matches_a_fresh_release(name, fresh_release):
 def test_student_version_leaks_no_solution_or_hidden_test(name):
     source = nbformat.read(COURSE / "source" / name / f"{name}.ipynb", as_version=4)
     text = (CHAPTERS / f"{name}.ipynb").read_text(encoding="utf-8")
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+    marks = N.course_delimiters(COURSE)  # nbgrader's delimiters, as the course configures them
+    for marker in marks:
         assert marker not in text
     student = json.loads(text)
     student_code = "\n".join("".join(c["source"]) for c in student["cells"])
+    public = N.public_text(source, marks)  # a secret line the public text contains reveals nothing
     for cell in source.cells:
-        for block, start, end in (("solution", "### BEGIN SOLUTION", "### END SOLUTION"),
-                                  ("hidden", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")):
-            if start in cell.source:
-                secret = cell.source.split(start, 1)[1].split(end, 1)[0]
-                for line in secret.strip().splitlines():
-                    line = line.strip()
-                    if len(line) > 12 and not line.startswith("#"):
-                        assert line not in student_code, f"{name}: {block} line leaked: {line}"
+        lines = [line.strip() for block in N.secret_blocks(cell.source, marks)[1] for line in block.splitlines()]
+        for line in N.unseen([line for line in lines if len(line) > 12 and not line.startswith("#")], public):
+            assert line not in student_code, f"{name}: solution or hidden-test line leaked: {line}"
 
 
 def test_committed_notebooks_carry_no_outputs():
@@ -117,10 +115,11 @@ def mini_repo(tmp_path):
 
 
 def run_release(repo, name, output: bytes, monkeypatch):
+    from crmcourse import nbgrader_cli
     from crmcourse import release as module
 
     fake = FakeRelease(output)
-    monkeypatch.setattr(module, "nbgrader", fake)
+    monkeypatch.setattr(nbgrader_cli, "run", fake)
     lines = []
     written = module.release(repo / "assignments", [name], chapters_dir=repo / "chapters", echo=lines.append)
     assert fake.calls == [name] and written == [(repo / "chapters" / f"{name}.ipynb").resolve()]

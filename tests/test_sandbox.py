@@ -31,6 +31,7 @@ from nbgrader.api import Gradebook
 
 from conftest import COURSE, REPO, new_course, tool_env
 from crmcourse import sandbox
+from crmcourse.errors import CourseError
 
 CHAPTER = "00_getting_started"
 
@@ -318,7 +319,7 @@ def test_nothing_outside_the_students_folders_changed(graded):
 def test_grading_refuses_without_bubblewrap(monkeypatch):
     monkeypatch.setenv("CRM_SANDBOX_BWRAP", "/nonexistent/bwrap")
     assert not sandbox.available()
-    with pytest.raises(SystemExit) as refused:
+    with pytest.raises(CourseError) as refused:
         with sandbox.grading_sandbox():
             pass
     message = str(refused.value)
@@ -351,9 +352,9 @@ def test_no_sandbox_flag_grades_with_a_warning(monkeypatch, capsys):
 def test_launcher_refuses_a_course_folder(tmp_path):
     (tmp_path / "course").mkdir()
     (tmp_path / "course" / "gradebook.db").touch()
-    with pytest.raises(SystemExit, match="课程目录"):
+    with pytest.raises(CourseError, match="课程目录"):
         sandbox.check_workdir(tmp_path / "course")
-    with pytest.raises(SystemExit, match="不是某个学生"):
+    with pytest.raises(CourseError, match="不是某个学生"):
         sandbox.check_workdir(Path("/"))
 
 
@@ -388,7 +389,7 @@ def test_sandboxed_kernel_is_isolated_and_can_be_interrupted(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     with sandbox.grading_sandbox() as box:
         root_name = box.root.name
-        workdir = box.workdir(tmp_path)
+        workdir = box.workdir()
         (workdir / "own.txt").write_text("mine")
         client = NotebookClient(nb, km=box.kernel_manager(), timeout=5, interrupt_on_timeout=True,
                                 allow_errors=True, resources={"metadata": {"path": str(workdir)}})
