@@ -188,7 +188,7 @@ def cmd_export(args) -> None:
 
     course = course_dir(args)
     output = Path(args.output) if getattr(args, "output", None) else export.default_output(course)
-    n = export.export(course, output, **given(args, "chapters"))
+    n = export.export(course, output=output, **given(args, "chapters"))
     print(f"已导出 {n} 行成绩到 {output}")
     print("  status 列：正常 / 损坏 / 批改失败 / 未批改 / 未提交；还没有批改的单元格（例如书面题）留空，不记 0 分")
 

@@ -115,12 +115,12 @@ def test_an_option_not_given_leaves_the_library_default(argv, module, function, 
     bare = [a for a in argv[:2] if not a.startswith("-")] if argv[0] not in ("export", "pack") else argv[:1]
     if argv[0] == "demo":
         bare = ["demo"]
+    default = inspect.signature(getattr(importlib.import_module(module), function)).parameters[parameter].default
+    assert default is not inspect.Parameter.empty
     kwargs, _ = _run(bare, course, tmp_path, monkeypatch, module, function, result)
     if (argv[0], parameter) == ("export", "output"):
         return  # the command prints where it writes, so it names export's default file itself
     assert parameter not in kwargs
-    default = inspect.signature(getattr(importlib.import_module(module), function)).parameters[parameter].default
-    assert default is not inspect.Parameter.empty
 
 
 @pytest.mark.parametrize("command", [["autograde", CHAPTER], ["demo"], ["check", "NB"]])
