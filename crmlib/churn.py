@@ -566,8 +566,9 @@ def _bgnbd_loglik(params, x, t_x, T):
 
 
 def bgnbd_fit(summary, *, frequency_col: str = "frequency", recency_col: str = "recency",
-              T_col: str = "T") -> dict:
-    """用最大似然法拟合 BG/NBD 模型（Fader、Hardie 和 Lee，2005），返回参数字典 ``{"r", "alpha", "a", "b"}``。
+              T_col: str = "T") -> pd.Series:
+    """用最大似然法拟合 BG/NBD 模型（Fader、Hardie 和 Lee，2005），返回参数 ``r``、``alpha``、``a``、``b``
+    和对数似然 ``log_likelihood``（一个 Series，与 :func:`crmlib.sbg_fit` 的结果同一种形式）。
 
     模型的设定：客户在"活着"的时候按泊松过程购买（购买率因人而异，服从参数 r、alpha 的伽马分布）；
     每次购买之后有一个概率 p 从此不再回来（p 因人而异，服从参数 a、b 的贝塔分布）。
@@ -576,8 +577,8 @@ def bgnbd_fit(summary, *, frequency_col: str = "frequency", recency_col: str = "
     >>> summary = pd.DataFrame({"frequency": [0, 1, 3, 0, 5, 2, 0, 1], "recency": [0, 20, 30, 0, 38, 15, 0, 5],
     ...                         "T": [40, 38, 39, 35, 40, 36, 30, 39]})
     >>> params = bgnbd_fit(summary)
-    >>> sorted(params)
-    ['a', 'alpha', 'b', 'r']
+    >>> params.index.tolist()
+    ['r', 'alpha', 'a', 'b', 'log_likelihood']
     """
     func = "bgnbd_fit"
     x, t_x, T = _summary_arrays(summary, func, frequency_col, recency_col, T_col)
@@ -596,7 +597,7 @@ def bgnbd_fit(summary, *, frequency_col: str = "frequency", recency_col: str = "
                         options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000, "maxfev": 40000})
         best = minimize(negative, best.x, method="L-BFGS-B")
     r, alpha, a, b = (float(v) for v in np.exp(best.x))
-    return {"r": r, "alpha": alpha, "a": a, "b": b}
+    return pd.Series({"r": r, "alpha": alpha, "a": a, "b": b, "log_likelihood": float(-best.fun)}, name="bgnbd")
 
 
 def prob_alive(summary, params, *, frequency_col: str = "frequency", recency_col: str = "recency",
@@ -621,10 +622,15 @@ def prob_alive(summary, params, *, frequency_col: str = "frequency", recency_col
 
 
 def _bgnbd_params(params, func: str):
+    """The four BG/NBD parameters of ``bgnbd_fit``'s result (a Series) or of a dict; log_likelihood is ignored."""
+    if isinstance(params, pd.Series):
+        if params.index.has_duplicates:
+            raise fail(func, f"参数 params 的索引有重复的名字：{_show(params.index[params.index.duplicated()].tolist())}。")
+        params = params.to_dict()
     if not isinstance(params, Mapping):
-        raise fail(func, f"参数 params 应该是字典，例如 bgnbd_fit 的结果 {{'r': 0.24, 'alpha': 4.4, 'a': 0.79, 'b': 2.4}}，"
-                         f"收到的是 {type(params).__name__}：{_show(params)}。")
-    unknown = [k for k in params if k not in ("r", "alpha", "a", "b")]
+        raise fail(func, f"参数 params 应该是 bgnbd_fit 的结果，或者 {{'r': 0.24, 'alpha': 4.4, 'a': 0.79, 'b': 2.4}} "
+                         f"这样的字典，收到的是 {type(params).__name__}：{_show(params)}。")
+    unknown = [k for k in params if k not in ("r", "alpha", "a", "b", "log_likelihood")]
     if unknown:
         raise fail(func, f"参数 params 里的 {', '.join(map(repr, unknown))} 不是 BG/NBD 的参数；"
                          f"只能有 'r'、'alpha'、'a'、'b' 四个。")

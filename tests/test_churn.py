@@ -295,7 +295,7 @@ def test_prob_alive_by_hand():
 
 
 @pytest.mark.parametrize("params, fragment", [
-    ([0.2, 4, 0.8, 2.4], "参数 params 应该是字典"),
+    ([0.2, 4, 0.8, 2.4], "参数 params 应该是 bgnbd_fit 的结果"),
     ({"r": 0.2, "alpha": 4, "a": 0.8}, "参数 params 缺少 'b'"),
     ({"r": 0.2, "alpha": 4, "a": 0.8, "b": 2.4, "beta": 1}, "'beta' 不是 BG/NBD 的参数"),
     ({"r": 0.2, "alpha": -4, "a": 0.8, "b": 2.4}, "参数 params\\['alpha'\\] 应该 > 0"),
