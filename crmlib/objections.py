@@ -28,9 +28,29 @@ OBJECTION_TYPES = ("需求异议", "价格异议", "产品异议", "购买时间
 OBJECTION_NATURES = ("真异议", "假异议", "隐藏异议")
 UNKNOWN = "未识别"
 
+class _ReadOnlyRules(dict):
+    """A dict that cannot be changed in place (so a student's edit cannot break later cells);
+    ``dict(...)``, ``copy.copy`` and ``copy.deepcopy`` give an ordinary, editable dict."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("OBJECTION_KEYWORDS 是只读的：先复制一份 rules = dict(crmlib.OBJECTION_KEYWORDS)，"
+                        "改副本，再用 classify_objections(..., keywords=rules)。")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):
+        return dict, (dict(self),)
+
+    def __copy__(self):
+        return dict(self)
+
+    def __deepcopy__(self, memo):
+        return {key: tuple(words) for key, words in self.items()}
+
+
 # 默认规则：键的顺序就是优先顺序（先检查支付能力，再检查价格……）。只读：要改规则，先复制一份
 # （dict(OBJECTION_KEYWORDS)），改副本，再用 keywords=副本 传给 classify_objections。
-OBJECTION_KEYWORDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+OBJECTION_KEYWORDS: Mapping[str, tuple[str, ...]] = _ReadOnlyRules({
     "支付能力异议": ("资金", "分期", "付不起", "没钱", "回款", "现金流"),
     "价格异议": ("贵", "价格", "便宜", "预算", "价钱", "打折", "打个折", "报价"),
     "服务异议": ("售后", "维修", "修好", "报修", "送货"),

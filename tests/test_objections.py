@@ -96,6 +96,17 @@ def test_default_keywords_are_read_only_and_a_copy_is_editable():
     assert "商量" not in ob.OBJECTION_KEYWORDS["购买时间异议"]
     assert ob.classify_objections(["我得先跟老板商量一下"], keywords=mine).tolist() == ["购买时间异议"]
     assert ob.classify_objections(["我得先跟老板商量一下"]).tolist() == ["未识别"]
+    for change in (lambda k: k.update({"x": ("y",)}), lambda k: k.pop("价格异议"), lambda k: k.clear(),
+                   lambda k: k.setdefault("x", ()), lambda k: k.__delitem__("价格异议")):
+        with pytest.raises(TypeError, match="只读"):
+            change(ob.OBJECTION_KEYWORDS)
+    import copy
+    import pickle
+
+    for duplicate in (copy.copy, copy.deepcopy, lambda k: pickle.loads(pickle.dumps(k))):
+        twin = duplicate(ob.OBJECTION_KEYWORDS)
+        twin["价格异议"] = ("贵",)     # an ordinary dict: editable
+        assert type(twin) is dict and ob.OBJECTION_KEYWORDS["价格异议"] != ("贵",)
 
 
 def test_one_method_rule_everywhere():
