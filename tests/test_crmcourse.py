@@ -79,7 +79,7 @@ def test_hidden_test_delimiters_come_from_the_nbgrader_configuration():
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata["nbgrader"] = {"grade": True, "solution": False, "points": 1, "grade_id": "t"}
     assert StripHiddenTests(config=config).preprocess_cell(cell, {}, 0)[0].source == "assert x\n"
-    assert find_leaks({"a.ipynb": b"### END SECRET"}, set(), marks) == ["a.ipynb：END SECRET"]
+    assert find_leaks({"a.md": b"### END SECRET"}, set(), marks) == ["a.md：END SECRET"]
 
 
 def test_cell_roles_are_nbgrader_s():
