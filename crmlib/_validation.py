@@ -233,6 +233,22 @@ def boolean(value, func: str, param: str) -> bool:
     return bool(value)
 
 
+def text(value, func: str, param: str, *, optional: bool = False) -> str | None:
+    """检查标题、标签、输出列名这类参数是文字（``str``）；``optional=True`` 时也接受 None。
+
+    >>> text(pd.DataFrame({"a": [1]}), "demo", "title")
+    Traceback (most recent call last):
+    ...
+    crmlib._validation.CRMInputError: demo：参数 title 应该是文字（str），收到的是 DataFrame：DataFrame（1 行 × 1 列）。
+    """
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        also = "或 None" if optional else ""
+        raise fail(func, f"参数 {param} 应该是文字（str）{also}，收到的是 {type(value).__name__}：{_show(value)}。")
+    return value
+
+
 def _same_option(value, option) -> bool:
     if isinstance(value, (bool, np.bool_)) != isinstance(option, (bool, np.bool_)):
         return False

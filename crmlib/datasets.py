@@ -54,6 +54,9 @@ def _check_name(name, func: str) -> str:
 def describe_dataset(name: str) -> pd.DataFrame:
     """数据集的数据字典：每列的类型、单位与中文含义。
 
+    参数：
+        ``name``：数据集的名字（文字），可用的名字见 :func:`list_datasets`；拼错时报错并列出全部名字。
+
     >>> describe_dataset("shop_transactions").loc["amount", "unit"]
     '元'
     """
@@ -65,6 +68,9 @@ def describe_dataset(name: str) -> pd.DataFrame:
 
 def load_dataset(name: str) -> pd.DataFrame:
     """按名字读取一个案例数据集，日期列已解析成日期。每次返回一份新表。
+
+    参数：
+        ``name``：数据集的名字（文字），例如 ``'shop_transactions'``；可用的名字见 :func:`list_datasets`，拼错时报错并列出全部名字。
 
     >>> tx = load_dataset("shop_transactions")
     >>> tx.dtypes["date"].kind, tx.dtypes["amount"].kind

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._validation import CRMInputError, choice, fail, numeric_column, require_columns, require_frame
+from ._docs import shared_docs
+from ._validation import CRMInputError, choice, fail, numeric_column, require_columns, require_frame, text
 from .plotting import check_color, new_axes
 
 __all__ = ["PERSONALITY_TACTICS", "PRICING_TACTICS", "stage_counts", "funnel_table", "plot_funnel", "acquisition_cost",
@@ -89,8 +90,15 @@ def funnel_table(counts) -> pd.DataFrame:
     return table
 
 
+@shared_docs
 def plot_funnel(table, *, ax=None, title: str = "销售漏斗", color: str = "#a9c8e8"):
     """把 :func:`funnel_table` 的结果画成居中的漏斗条形图，返回 Axes。
+
+    参数：
+        ``table``：:func:`funnel_table` 的结果，至少要有 ``count``（人数）和 ``overall_rate``（累计转化率）两列，都不能为负。
+        {shared:ax}
+        {shared:title}
+        ``color``：条形的颜色（matplotlib 认识的颜色，默认浅蓝 ``'#a9c8e8'``）。
 
     >>> ax = plot_funnel(funnel_table({"线索": 100, "成交": 10}))
     >>> ax.get_title()
@@ -100,8 +108,7 @@ def plot_funnel(table, *, ax=None, title: str = "销售漏斗", color: str = "#a
     require_columns(table, func, param="table", count_col="count", rate_col="overall_rate")
     counts = numeric_column(table, "count", func, allow_negative=False)
     numeric_column(table, "overall_rate", func, allow_negative=False)
-    if not isinstance(title, str):
-        raise fail(func, f"参数 title 应该是文字，收到的是 {type(title).__name__}。")
+    text(title, func, "title")
     check_color(color, func)
     ax = new_axes(ax, figsize=(7, 0.6 * len(table) + 1.2))
     y = np.arange(len(table))[::-1]
@@ -118,6 +125,12 @@ def plot_funnel(table, *, ax=None, title: str = "销售漏斗", color: str = "#a
 
 def acquisition_cost(data, *, by: str, spend_col: str = "spend", customers_col: str = "first_booking") -> pd.Series:
     """每获得一位客户的平均成本：按 ``by`` 分组，总投入 ÷ 总客户数。
+
+    参数：
+        ``data``：每行一条投放记录的表（DataFrame），含分组列、投入列和新客户数列。
+        ``by``：分组所在的列名，例如渠道；不能有缺失值。
+        ``spend_col``：投入（元）所在的列名（默认 ``'spend'``），不能为负。
+        ``customers_col``：获得的新客户数所在的列名（默认 ``'first_booking'``），不能为负；一个新客户也没有的分组成本记为 NaN。
 
     >>> df = pd.DataFrame({"渠道": ["a", "a", "b"], "spend": [100.0, 200.0, 50.0], "first_booking": [1, 2, 0]})
     >>> acquisition_cost(df, by="渠道")
@@ -145,6 +158,12 @@ def qualify_prospects(data, *, money_col: str = "has_budget", authority_col: str
     """准客户资格：购买能力、购买决定权、需求三个条件都具备才是合格的准客户。
 
     返回与输入同索引的新表：``qualified``（是否三者俱全）和 ``missing``（缺哪些条件）。
+
+    参数：
+        ``data``：每行一位准客户的表（DataFrame）。
+        ``money_col``：是否有购买能力（预算）的列名（默认 ``'has_budget'``），值为 True/False。
+        ``authority_col``：是否有购买决定权的列名（默认 ``'has_authority'``），值为 True/False。
+        ``need_col``：是否有需求的列名（默认 ``'has_need'``），值为 True/False。
 
     >>> df = pd.DataFrame({"has_budget": [True, True], "has_authority": [True, False], "has_need": [True, False]})
     >>> qualify_prospects(df)

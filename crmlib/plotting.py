@@ -12,7 +12,8 @@ import pandas as pd
 from matplotlib import colors as mcolors
 from matplotlib import font_manager
 
-from ._validation import _show, boolean, fail, numeric_column, require_columns
+from ._docs import shared_docs
+from ._validation import _show, boolean, fail, numeric_column, require_columns, text
 
 __all__ = ["use_chinese_font", "CHINESE_FONT_FAMILY", "plot_bar", "plot_process"]
 
@@ -98,9 +99,21 @@ def check_cmap(cmap, func: str, param: str = "cmap"):
     return cmap
 
 
+@shared_docs
 def plot_bar(data, *, x: str, y: str, ax=None, title: str | None = None, xlabel: str | None = None,
              ylabel: str | None = None, color: str = "#3b75af", horizontal: bool = False):
-    """按 ``x`` 列的类别画 ``y`` 列的柱状图，返回 Axes。
+    """按 ``x`` 列的类别画 ``y`` 列的柱状图，返回 Axes。不给 ``title`` 时不画标题。
+
+    参数：
+        ``data``：要画的表（DataFrame）。
+        ``x``：类别所在的列名，每个类别一根柱子（按表中顺序）。
+        ``y``：柱子高度所在的列名（数值，不能有缺失值）。
+        {shared:ax}
+        {shared:title}
+        ``xlabel``：横轴标题（文字）；不给时用列名（竖向柱状图用 ``x``，横向用 ``y``）。
+        ``ylabel``：纵轴标题（文字）；不给时用列名（竖向柱状图用 ``y``，横向用 ``x``）。
+        ``color``：柱子的颜色（matplotlib 认识的颜色，默认 ``'#3b75af'``）。
+        ``horizontal``：True 时画横向柱状图，默认 False（竖向）。
 
     >>> import pandas as pd
     >>> ax = plot_bar(pd.DataFrame({"渠道": ["门店", "小程序"], "人数": [30, 12]}), x="渠道", y="人数")
@@ -111,6 +124,8 @@ def plot_bar(data, *, x: str, y: str, ax=None, title: str | None = None, xlabel:
     values = numeric_column(data, y, "plot_bar")
     horizontal = boolean(horizontal, "plot_bar", "horizontal")
     check_color(color, "plot_bar")
+    for param, value in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
+        text(value, "plot_bar", param, optional=True)
     ax = new_axes(ax, func="plot_bar")
     labels = data[x].astype(str).tolist()
     if horizontal:
@@ -124,11 +139,17 @@ def plot_bar(data, *, x: str, y: str, ax=None, title: str | None = None, xlabel:
     return ax
 
 
+@shared_docs
 def plot_process(steps, *, ax=None, title: str = "CRM 的五步流程", loop_label: str | None = "反馈推动下一轮循环",
                  color: str = "#dbe8f5"):
     """把一串步骤画成从左到右的流程图（方框 + 箭头），``loop_label`` 不为 None 时画一条回到第一步的箭头。返回 Axes。
 
     ``steps`` 是步骤名称的列表（至少两步），名称里可以用 ``\\n`` 换行。
+
+    参数：
+        {shared:ax}
+        {shared:title}
+        ``color``：方框的填充色（matplotlib 认识的颜色，默认浅蓝 ``'#dbe8f5'``）。
 
     >>> ax = plot_process(["识别", "接触", "改进"], title="三步循环")
     >>> [t.get_text() for t in ax.texts if t.get_text()]
@@ -143,10 +164,8 @@ def plot_process(steps, *, ax=None, title: str = "CRM 的五步流程", loop_lab
     bad = [s for s in steps if not isinstance(s, str) or not s.strip()]
     if bad:
         raise fail(func, f"参数 steps 里的每一步都应该是非空的文字，这些不是：{_show(bad)}。")
-    if not isinstance(title, str):
-        raise fail(func, f"参数 title 应该是文字，收到的是 {type(title).__name__}。")
-    if loop_label is not None and not isinstance(loop_label, str):
-        raise fail(func, f"参数 loop_label 应该是文字或 None，收到的是 {type(loop_label).__name__}。")
+    text(title, func, "title")
+    text(loop_label, func, "loop_label", optional=True)
     check_color(color, func)
     ax = new_axes(ax, figsize=(1.8 * len(steps), 2.6), func=func)
     box = dict(boxstyle="round,pad=0.5", facecolor=color, edgecolor="#3b75af")

@@ -1,0 +1,46 @@
+"""Parameters that many crmlib functions share, described once (seaborn's ``_docstrings`` pattern).
+
+A docstring names a shared parameter with a placeholder on a line of its own, ``{shared:as_of}``;
+:func:`shared_docs` replaces it with the one description below, so every function says the same
+thing about ``customer_col``, ``as_of`` or ``ax``::
+
+    @shared_docs
+    def churn_status(transactions, *, as_of=None, customer_col="customer_id"):
+        \"\"\"…
+
+        参数：
+            {shared:as_of}
+            {shared:customer_col}
+        \"\"\"
+"""
+from __future__ import annotations
+
+import re
+
+SHARED = {
+    "customer_col": "客户编号所在的列名（默认 ``'customer_id'``）。编号不能缺失，可以是数字、文字或两者混合。",
+    "date_col": "日期所在的列名（默认 ``'date'``）。能解析的日期字符串也可以；带时区的日期先换算成 UTC。",
+    "amount_col": "金额（元）所在的列名。不能有缺失值、文字或负数。",
+    "as_of": ("截止点，默认数据里最晚的那一天（按期的数据里是最晚的那一期）。交易日期的截止点是一天："
+              "那一天里任何时刻的购买都算在内；按期的数据里它是期数（整数）。"
+              "晚于截止点的记录报错，不会悄悄丢弃。"),
+    "ax": "画在哪个 matplotlib 坐标轴上（``Axes``）；不给时新建一张图。",
+    "title": "图的标题，只接受文字（``str``）；不给时用函数自己的默认标题（见签名和上面的说明）。",
+    "cmap": "matplotlib 的色图名，例如 ``'Blues'``、``'viridis'``。",
+    "period_col": "期数所在的列名（整数，第 1、2、3 … 期）。",
+}
+
+_PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)\{shared:(?P<name>\w+)\}[ \t]*$", re.M)
+
+
+def shared_docs(func):
+    """Fill the ``{shared:name}`` lines of ``func``'s docstring with the shared descriptions."""
+    def describe(match: re.Match) -> str:
+        name = match["name"]
+        if name not in SHARED:
+            raise KeyError(f"{func.__qualname__}: no shared description for {name!r} in crmlib/_docs.py")
+        return f"{match['indent']}``{name}``：{SHARED[name]}"
+
+    if func.__doc__:
+        func.__doc__ = _PLACEHOLDER.sub(describe, func.__doc__)
+    return func
