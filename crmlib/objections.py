@@ -17,7 +17,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from ._validation import choice, fail, number, require_columns
+from ._docs import shared_docs
+from ._validation import choice, fail, number, require_columns, text
 from .plotting import check_cmap, new_axes
 
 __all__ = ["OBJECTION_TYPES", "OBJECTION_NATURES", "OBJECTION_KEYWORDS", "HANDLING_METHODS", "classify_objections",
@@ -126,6 +127,9 @@ def classify_objections(texts, *, keywords=None) -> pd.Series:
     ``keywords`` 是 {类型: 关键词} 的字典，键的顺序就是检查的优先顺序；默认用
     :data:`OBJECTION_KEYWORDS`。返回与输入同索引的 Series。
 
+    参数：
+        ``texts``：客户的原话，一个字符串、字符串列表或 Series，不能有缺失值。
+
     >>> classify_objections(["太贵了。", "售后服务跟得上吗？", "你好"]).tolist()
     ['价格异议', '服务异议', '未识别']
     """
@@ -167,6 +171,10 @@ def confusion_table(actual, predicted) -> pd.DataFrame:
 def classification_accuracy(actual, predicted) -> float:
     """判断正确的比例（0—1）。
 
+    参数：
+        ``actual``：真实类型，一个字符串、字符串列表或 Series，不能有缺失值。
+        ``predicted``：判断出的类型，形式同 ``actual``，个数与 ``actual`` 相同、一一对应。
+
     >>> classification_accuracy(["价格异议", "产品异议"], ["价格异议", "未识别"])
     0.5
     """
@@ -180,6 +188,11 @@ def suggest_method(objection_type: str, nature: str, *, misinformed: bool = Fals
     规则：客户误解事实 → 直接反驳法；假异议 → 忽视法；隐藏异议 → 询问法；
     真异议按内容：价格、产品 → 补偿法，服务、销售员、支付能力 → "是的……如果"法，
     需求、购买时间 → 太极法。
+
+    参数：
+        ``objection_type``：异议的类型，:data:`OBJECTION_TYPES` 之一，例如 ``'价格异议'``。
+        ``nature``：异议的性质，:data:`OBJECTION_NATURES` 之一（``'真异议'``、``'假异议'``、``'隐藏异议'``）。
+        ``misinformed``：客户是否误解了事实（True/False，默认 False）；True 时一律建议直接反驳法。
 
     >>> suggest_method("价格异议", "隐藏异议")
     '询问法'
@@ -202,6 +215,12 @@ def suggest_method(objection_type: str, nature: str, *, misinformed: bool = Fals
 
 def method_success_rates(calls, *, by="nature", method_col="method", outcome_col="closed") -> pd.DataFrame:
     """每种处理方法在不同情形下的成交率（0—1），行是方法，列是 ``by`` 列的取值。
+
+    参数：
+        ``calls``：每行一通电话的表（DataFrame）。
+        ``by``：情形所在的列名（默认 ``'nature'``，异议的性质），不能是 None。
+        ``method_col``：处理方法所在的列名（默认 ``'method'``）。
+        ``outcome_col``：是否成交的列名（默认 ``'closed'``），值为 True/False 或 0/1。
 
     >>> calls = pd.DataFrame({"method": ["询问法", "询问法", "忽视法"], "nature": ["隐藏异议"] * 3,
     ...                       "closed": [True, False, False]})
@@ -245,6 +264,13 @@ def success_rate_intervals(calls, *, by: str | None = "nature", method_col="meth
     ``closed``（成交数）、``rate``（成交率，0—1）、``lower`` 与 ``upper``（区间的下限与上限）。
     每格只有十几、二十通电话时，区间很宽：两种方法的区间重叠，就不能断定哪种更好。
 
+    参数：
+        ``calls``：每行一通电话的表（DataFrame）。
+        ``by``：情形所在的列名（默认 ``'nature'``）；None 时只按方法分组。
+        ``method_col``：处理方法所在的列名（默认 ``'method'``）。
+        ``outcome_col``：是否成交的列名（默认 ``'closed'``），值为 True/False 或 0/1。
+        ``level``：置信水平，0 和 1 之间（不含两端），默认 0.95。
+
     >>> calls = pd.DataFrame({"method": ["询问法"] * 4 + ["忽视法"] * 2,
     ...                       "closed": [True, True, True, False, False, True]})
     >>> success_rate_intervals(calls, by=None).round(2)
@@ -270,10 +296,17 @@ def success_rate_intervals(calls, *, by: str | None = "nature", method_col="meth
     return table[first + ["n", "closed", "rate", "lower", "upper"]].reset_index(drop=True)
 
 
+@shared_docs
 def plot_success_rates(table, *, by: str | None = None, ax=None, title: str = "各处理方法的成交率（横线为 95% 区间）"):
     """把 :func:`success_rate_intervals` 的结果画成点和区间横线：每种方法一行，``by`` 的每个取值一种颜色。
 
     点旁边写着这一格的电话数 n。返回 Axes。
+
+    参数：
+        ``table``：:func:`success_rate_intervals` 的结果，含 ``method``、``n``、``rate``、``lower``、``upper`` 列。
+        ``by``：分颜色的列名，应与算 ``table`` 时的 ``by`` 相同；None（默认）表示只有方法一层。
+        {shared:ax}
+        {shared:title}
 
     >>> calls = pd.DataFrame({"method": ["询问法", "询问法", "忽视法"], "closed": [True, False, True]})
     >>> ax = plot_success_rates(success_rate_intervals(calls, by=None))
@@ -290,6 +323,7 @@ def plot_success_rates(table, *, by: str | None = None, ax=None, title: str = "�
         raise fail(func, "参数 table 的 rate、lower、upper 列应该是数字且没有缺失值：请传入 success_rate_intervals(...) 的结果。")
     if ((values < 0) | (values > 1)).any().any():
         raise fail(func, "参数 table 的 rate、lower、upper 应该在 0 和 1 之间（成交率是比例，不是百分数）。")
+    text(title, func, "title")
     ax = new_axes(ax, figsize=(8, 4.5))
     methods = list(dict.fromkeys(table["method"]))
     groups = list(dict.fromkeys(table[by])) if by is not None else [None]
@@ -315,8 +349,15 @@ def plot_success_rates(table, *, by: str | None = None, ax=None, title: str = "�
     return ax
 
 
+@shared_docs
 def plot_confusion(table, *, ax=None, title: str = "异议分类的混淆矩阵", cmap: str = "Blues"):
     """把 :func:`confusion_table` 的结果画成热力图，返回 Axes。
+
+    参数：
+        ``table``：:func:`confusion_table` 的结果（格子是非负的句数）。
+        {shared:ax}
+        {shared:title}
+        {shared:cmap}
 
     >>> ax = plot_confusion(confusion_table(["价格异议", "产品异议"], ["价格异议", "价格异议"]))
     >>> ax.get_xlabel()
@@ -330,6 +371,7 @@ def plot_confusion(table, *, ax=None, title: str = "异议分类的混淆矩阵"
     if table.isna().any().any() or (table < 0).any().any():
         raise fail(func, "参数 table 里有缺失值或负数；混淆矩阵的格子是句数，应为非负整数。")
     check_cmap(cmap, func)
+    text(title, func, "title")
     ax = new_axes(ax, figsize=(7, 5.5))
     values = table.to_numpy()
     ax.imshow(values, cmap=cmap)
