@@ -28,6 +28,10 @@ SHARED = {
     "title": "图的标题，只接受文字（``str``）；不给时用函数自己的默认标题（见签名和上面的说明）。",
     "cmap": "matplotlib 的色图名，例如 ``'Blues'``、``'viridis'``。",
     "period_col": "期数所在的列名（整数，第 1、2、3 … 期）。",
+    "revenue_col": "年销售额（元）所在的列名（默认 ``'revenue'``）。",
+    "service_cost_col": "服务成本（元）所在的列名（默认 ``'service_cost'``），不能为负。",
+    "bad_debt_col": "坏账（元）所在的列名（默认 ``'bad_debt'``），不能为负。",
+    "profit_col": "客户利润（元）所在的列名（默认 ``'profit'``），可以为负；通常是 :func:`customer_profit` 算出的列。",
 }
 
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)\{shared:(?P<name>\w+)\}[ \t]*$", re.M)

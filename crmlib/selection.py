@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._validation import CRMMissingColumnError, fail, number, numeric_column, require_columns, weights_mapping
+from ._docs import shared_docs
+from ._validation import CRMMissingColumnError, fail, number, numeric_column, require_columns, text, weights_mapping
 from .plotting import new_axes
 
 __all__ = ["customer_profit", "bad_customer_flags", "attractiveness_score", "segment_summary",
@@ -30,6 +31,7 @@ PROFIT_COLOR, LOSS_COLOR = "#3b75af", "#c0392b"
 DAYS_PER_YEAR = 365.0
 
 
+@shared_docs
 def customer_profit(customers, *, revenue_col: str = "revenue", margin_col: str = "gross_margin_rate",
                     service_cost_col: str = "service_cost", bad_debt_col: str = "bad_debt",
                     terms_col: str | None = "payment_terms_days", delay_col: str | None = "avg_delay_days",
@@ -45,6 +47,15 @@ def customer_profit(customers, *, revenue_col: str = "revenue", margin_col: str 
     - ``profit_margin`` 利润率 = 利润 / 销售额（销售额为 0 时为 NaN）。
 
     ``terms_col`` 或 ``delay_col`` 设为 ``None`` 时不计该项天数。
+
+    参数：
+        ``customers``：每行一位客户的表（DataFrame）。
+        {shared:revenue_col}
+        ``margin_col``：毛利率所在的列名（默认 ``'gross_margin_rate'``，比例，例如 0.12；可以为负）。
+        {shared:service_cost_col}
+        {shared:bad_debt_col}
+        ``terms_col``：账期天数所在的列名（默认 ``'payment_terms_days'``），不能为负；None 时不计。
+        ``delay_col``：平均拖延付款天数所在的列名（默认 ``'avg_delay_days'``），不能为负；None 时不计。
 
     >>> tiny = pd.DataFrame({"revenue": [100000.0, 20000.0], "gross_margin_rate": [0.10, 0.15],
     ...                      "service_cost": [3000.0, 500.0], "bad_debt": [2000.0, 0.0],
@@ -83,6 +94,7 @@ def customer_profit(customers, *, revenue_col: str = "revenue", margin_col: str 
     return result
 
 
+@shared_docs
 def bad_customer_flags(customers, *, revenue_col: str = "revenue", service_cost_col: str = "service_cost",
                        bad_debt_col: str = "bad_debt", delay_col: str = "avg_delay_days",
                        requests_col: str = "special_requests", small_quantile: float = 0.5,
@@ -95,6 +107,14 @@ def bad_customer_flags(customers, *, revenue_col: str = "revenue", service_cost_
     - ``bad_credit`` 不讲信誉：有坏账（> 0），或平均拖延付款超过 ``max_delay_days`` 天；
     - ``off_strategy`` 让企业做不擅长的事：要求分外服务的次数超过 ``max_requests``；
     - ``n_flags`` 命中的特征个数，``bad_customer`` 至少命中一个。
+
+    参数：
+        ``customers``：每行一位客户的表（DataFrame）。
+        {shared:revenue_col}
+        {shared:service_cost_col}
+        {shared:bad_debt_col}
+        ``delay_col``：平均拖延付款天数所在的列名（默认 ``'avg_delay_days'``），不能为负。
+        ``requests_col``：要求分外服务的次数所在的列名（默认 ``'special_requests'``），不能为负。
 
     >>> tiny = pd.DataFrame({"revenue": [5000.0, 80000.0, 90000.0], "service_cost": [1500.0, 2000.0, 900.0],
     ...                      "bad_debt": [0.0, 3000.0, 0.0], "avg_delay_days": [0.0, 12.0, 0.0],
@@ -138,6 +158,10 @@ def attractiveness_score(customers, weights, *, lower_is_better=()) -> pd.Series
     每个指标先做最小—最大标准化：最大值记 1、最小值记 0（``lower_is_better`` 里的指标反过来，
     越小越好）；所有客户取值相同的指标记 0.5。再按权重加权平均（权重会先除以权重之和），乘以 100。
 
+    参数：
+        ``customers``：每行一位客户的表（DataFrame）。
+        ``weights``：{列名: 权重} 字典，权重是非负数、至少一个大于 0，不必加起来等于 1。
+
     >>> tiny = pd.DataFrame({"profit": [100.0, 300.0, 200.0], "avg_delay_days": [0.0, 60.0, 30.0]})
     >>> attractiveness_score(tiny, {"profit": 3, "avg_delay_days": 1}, lower_is_better=["avg_delay_days"])
     0    25.0
@@ -172,6 +196,7 @@ def attractiveness_score(customers, weights, *, lower_is_better=()) -> pd.Series
     return (score * 100.0).rename("attractiveness")
 
 
+@shared_docs
 def segment_summary(customers, *, segment_col: str = "segment", revenue_col: str = "revenue",
                     profit_col: str = "profit", service_cost_col: str = "service_cost") -> pd.DataFrame:
     """按客户群汇总，按利润从高到低排序。
@@ -179,6 +204,13 @@ def segment_summary(customers, *, segment_col: str = "segment", revenue_col: str
     列：``customers`` 客户数，``revenue`` 销售额，``profit`` 利润，``profit_share`` 占全部利润的比例，
     ``loss_share`` 亏损客户（利润 < 0）占本群客户的比例，``profit_per_customer`` 平均每位客户的利润，
     ``service_cost`` 服务成本，``profit_per_service_cost`` 每元服务成本换回的利润。
+
+    参数：
+        ``customers``：每行一位客户的表（DataFrame），通常是 :func:`customer_profit` 的结果。
+        ``segment_col``：客户群所在的列名（默认 ``'segment'``）。
+        {shared:revenue_col}
+        {shared:profit_col}
+        {shared:service_cost_col}
 
     >>> tiny = pd.DataFrame({"segment": ["餐饮", "餐饮", "散客"], "revenue": [100.0, 50.0, 10.0],
     ...                      "profit": [20.0, -5.0, -3.0], "service_cost": [5.0, 5.0, 4.0]})
@@ -224,19 +256,20 @@ def segment_summary(customers, *, segment_col: str = "segment", revenue_col: str
     return table.sort_values("profit", ascending=False, kind="mergesort").rename_axis(segment_col)
 
 
-def _text(value, func: str, param: str, *, optional: bool = True):
-    if value is None and optional:
-        return None
-    if not isinstance(value, str):
-        raise fail(func, f"参数 {param} 应该是文字，收到的是 {type(value).__name__}。")
-    return value
-
-
+@shared_docs
 def plot_revenue_profit(customers, *, segment_col: str = "segment", revenue_col: str = "revenue",
                         profit_col: str = "profit", ax=None, title: str = "销售额越大利润越大吗？每个点是一位客户"):
     """散点图：横轴是销售额（对数刻度），纵轴是客户利润（万元），每个客户群一种颜色，红线是盈亏线。返回 Axes。
 
     销售额必须大于 0（对数刻度画不出 0）。
+
+    参数：
+        ``customers``：每行一位客户的表（DataFrame），通常是 :func:`customer_profit` 的结果。
+        ``segment_col``：客户群所在的列名（默认 ``'segment'``），每个客户群一种颜色。
+        {shared:revenue_col}
+        {shared:profit_col}
+        {shared:ax}
+        {shared:title}
 
     >>> tiny = pd.DataFrame({"segment": ["餐饮", "散客"], "revenue": [80000.0, 3000.0], "profit": [6000.0, -500.0]})
     >>> ax = plot_revenue_profit(tiny)
@@ -253,7 +286,7 @@ def plot_revenue_profit(customers, *, segment_col: str = "segment", revenue_col:
                          f"请先筛掉这些行，例如 customers[customers[{revenue_col!r}] > 0]。")
     if customers[segment_col].isna().any():
         raise fail(func, f"列 {segment_col!r} 有缺失值。请先用 fillna('未知') 填补或删除这些行。")
-    _text(title, func, "title", optional=False)
+    text(title, func, "title")
     ax = new_axes(ax, figsize=(9, 5), func=func)
     segments = customers[segment_col].astype(str)
     for segment in pd.unique(segments):
@@ -270,10 +303,17 @@ def plot_revenue_profit(customers, *, segment_col: str = "segment", revenue_col:
     return ax
 
 
+@shared_docs
 def plot_whale_curve(customers, *, profit_col: str = "profit", ax=None,
                      title: str = "鲸鱼曲线：赚钱的客户赚来的，有一部分被亏钱的客户吃掉了"):
     """鲸鱼曲线（whale curve）：客户按利润从高到低排好，横轴是累计的客户比例（%），纵轴是累计利润占全部利润的
     百分比；标出峰值。全部利润必须大于 0。返回 Axes。
+
+    参数：
+        ``customers``：每行一位客户的表（DataFrame），通常是 :func:`customer_profit` 的结果。
+        {shared:profit_col}
+        {shared:ax}
+        {shared:title}
 
     >>> ax = plot_whale_curve(pd.DataFrame({"profit": [50.0, 80.0, -30.0]}))
     >>> [round(float(y), 1) for y in ax.lines[0].get_ydata()]
@@ -285,7 +325,7 @@ def plot_whale_curve(customers, *, profit_col: str = "profit", ax=None,
     total = float(profit.sum())
     if not total > 0:
         raise fail(func, f"列 {profit_col!r} 的合计是 {total:g}：全部利润不大于 0，累计百分比没有意义。")
-    _text(title, func, "title", optional=False)
+    text(title, func, "title")
     ordered = np.sort(profit.to_numpy())[::-1]
     cumulative = ordered.cumsum() / total * 100
     share = np.arange(1, len(ordered) + 1) / len(ordered) * 100
@@ -304,12 +344,23 @@ def plot_whale_curve(customers, *, profit_col: str = "profit", ax=None,
     return ax
 
 
+@shared_docs
 def plot_profit_waterfall(customers, *, gross_col: str = "gross_profit", service_cost_col: str = "service_cost",
                           bad_debt_col: str = "bad_debt", capital_col: str = "capital_cost",
                           profit_col: str = "profit", ax=None, title: str | None = None):
     """瀑布图：毛利怎样被服务成本、坏账和资金占用成本一步步吃掉，最后一根柱是客户利润（万元）。
 
     ``customers`` 是 :func:`customer_profit` 的结果里的一行（一位客户）或几行（画它们的合计）。返回 Axes。
+
+    参数：
+        ``customers``：:func:`customer_profit` 的结果里的一行或几行。
+        ``gross_col``：毛利（元）所在的列名（默认 ``'gross_profit'``）。
+        {shared:service_cost_col}
+        {shared:bad_debt_col}
+        ``capital_col``：资金占用成本（元）所在的列名（默认 ``'capital_cost'``），不能为负。
+        {shared:profit_col}
+        {shared:ax}
+        {shared:title}
 
     >>> one = customer_profit(pd.DataFrame({"revenue": [100000.0], "gross_margin_rate": [0.10],
     ...     "service_cost": [3000.0], "bad_debt": [2000.0], "payment_terms_days": [60], "avg_delay_days": [30.0]}))
@@ -324,7 +375,7 @@ def plot_profit_waterfall(customers, *, gross_col: str = "gross_profit", service
     costs = [float(numeric_column(customers, col, func, allow_negative=False).sum())
              for col in (service_cost_col, bad_debt_col, capital_col)]
     profit = float(numeric_column(customers, profit_col, func).sum())
-    _text(title, func, "title")
+    text(title, func, "title", optional=True)
     steps = np.array([gross] + [-c for c in costs]) / 1e4
     bottoms = np.cumsum(steps) - steps
     labels = ["毛利", "服务成本", "坏账", "资金占用成本"]
@@ -348,6 +399,7 @@ def plot_profit_waterfall(customers, *, gross_col: str = "gross_profit", service
     return ax
 
 
+@shared_docs
 def plot_profit_bars(customers, *, profit_col: str = "profit", label_col: str | None = None, ax=None,
                      title: str | None = None, xlabel: str | None = None, ylabel: str = "利润（元）",
                      ylim: tuple | None = None):
@@ -355,6 +407,14 @@ def plot_profit_bars(customers, *, profit_col: str = "profit", label_col: str | 
 
     ``label_col`` 给出柱子下面的名字（例如客户群）；不给时只按顺序排开。``ylim`` 固定纵轴范围
     （例如在滑块里比较不同情形时）。
+
+    参数：
+        ``customers``：要画的表（DataFrame），每行一根柱，例如每位客户或每个客户群一行。
+        {shared:profit_col}
+        {shared:ax}
+        {shared:title}
+        ``xlabel``：横轴标题（文字）；None（默认）时不写。
+        ``ylabel``：纵轴标题（文字，默认 ``'利润（元）'``）。
 
     >>> ax = plot_profit_bars(pd.DataFrame({"群": ["餐饮", "散客"], "profit": [3.0, -1.0]}), label_col="群")
     >>> [float(p.get_height()) for p in ax.patches], [p.get_facecolor()[0] > 0.5 for p in ax.patches]
@@ -366,8 +426,9 @@ def plot_profit_bars(customers, *, profit_col: str = "profit", label_col: str | 
     else:
         require_columns(customers, func, param="customers", profit_col=profit_col, label_col=label_col)
     profit = numeric_column(customers, profit_col, func)
-    for name, value in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
-        _text(value, func, name)
+    text(title, func, "title", optional=True)
+    text(xlabel, func, "xlabel", optional=True)
+    text(ylabel, func, "ylabel")
     if ylim is not None:
         if not isinstance(ylim, (list, tuple)) or len(ylim) != 2:
             raise fail(func, f"参数 ylim 应该是两个数 (下限, 上限)，例如 (-10, 25)，收到的是 {ylim!r}。")
