@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._validation import _show, boolean, fail, number, numeric_column, require_columns
+from ._docs import shared_docs
+from ._validation import _show, boolean, fail, number, numeric_column, require_columns, text
 from .plotting import new_axes
 
 __all__ = [
@@ -115,6 +116,13 @@ def selling_economics(budget, *, existing_contact_cost, new_cost_multiple=6.0, n
     - ``cost_per_sale`` 每成交一单的推销花费 = 每人花费 / 成功率；
     - ``profit`` 成交带来的毛利 − 预算 = 成交数 × ``margin_per_sale`` − ``budget``。
 
+    参数：
+        ``budget``：推销预算（元，非负）。
+        ``existing_contact_cost``：联系一位老客户的花费（元，正数，必须给）。
+        ``new_success_rate``：向新客户推销的成功率（0—1，默认 0.15）。
+        ``existing_success_rate``：向老客户推销的成功率（0—1，默认 0.5）。
+        ``margin_per_sale``：每成交一单的毛利（元，默认 0）。
+
     >>> selling_economics(12000, existing_contact_cost=20, margin_per_sale=100)
             contact_cost  contacts  success_rate   sales  cost_per_sale   profit
     新客户          120.0     100.0          0.15    15.0          800.0 -10500.0
@@ -158,6 +166,13 @@ def customer_lifetime_value(margin, retention_rate, discount_rate, *, periods=No
     约定不同，公式也不同：毛利在每期**期初**到手（例如预付的年费，今天就收第 1 期）时
     CLV = m (1 + d) / (1 + d − r)，即本函数的结果乘以 (1 + d)；客户要先续约、第 1 期末才开始贡献毛利时
     CLV = m r / (1 + d − r)，即本函数的结果乘以 r。
+
+    参数：
+        ``margin``：每期毛利（元，可以为负）。
+        ``retention_rate``：每期保持率（0—1）。
+        ``discount_rate``：每期折现率（非负数）。
+        ``periods``：算多少期（正整数）；None（默认）表示无限期。
+        ``acquisition_cost``：获客成本（元，非负，默认 0），从结果里减去；也可以是一串数。
 
     >>> customer_lifetime_value(100, 0.8, 0.1)          # 100 / (1 + 0.1 − 0.8)
     333.3333333333333
@@ -210,6 +225,12 @@ def clv_table(margin, retention_rate, discount_rate, *, periods=10) -> pd.DataFr
     - ``alive`` 这一期仍在合作的概率 = r^(t−1)；``expected_margin`` 期望毛利 = m × alive；
     - ``discount_factor`` 折现系数 = 1 / (1 + d)^t；``present_value`` 现值 = 期望毛利 × 折现系数；
     - ``cumulative_value`` 累计现值：最后一行就是 ``customer_lifetime_value(..., periods=periods)``。
+
+    参数：
+        ``margin``：每期毛利（元，单个数，可以为负）。
+        ``retention_rate``：每期保持率（0—1）。
+        ``discount_rate``：每期折现率（非负数，例如 0.1 表示 10%）。
+        ``periods``：摊开多少期（正整数，默认 10）。
 
     >>> clv_table(100, 0.8, 0.1, periods=3)[["alive", "expected_margin", "present_value", "cumulative_value"]].round(3)
             alive  expected_margin  present_value  cumulative_value
@@ -292,6 +313,7 @@ ENDED = "已结束"
 _STAGE_LABELS = np.array([None, *LIFECYCLE_STAGES, ENDED], dtype=object)   # 下标 = 阶段代码 + 1
 
 
+@shared_docs
 def lifecycle_path(purchases, *, customer_col="customer_id", period_col="quarter", amount_col="amount",
                    window=2, trial_periods=3, decline_ratio=0.5, growth=0.25, exit_periods=2,
                    as_of=None) -> pd.DataFrame:
@@ -300,6 +322,18 @@ def lifecycle_path(purchases, *, customer_col="customer_id", period_col="quarter
     第一次采购之前的期为缺失值（用 ``pd.isna`` 判断）；截至某期已经连续 ``exit_periods`` 期没有采购，
     这一期记为 ``"已结束"``（关系已经结束，不再是退化期；如果之后又来采购，从那一期起重新按规则判断）。
     每一列只用到截至那一期的数据：第 t 列就是 ``lifecycle_stage(..., as_of=t)`` 的 ``stage``。
+
+    参数：
+        {shared:purchases}
+        {shared:customer_col}
+        {shared:period_col}
+        {shared:amount_col}
+        {shared:window}
+        {shared:trial_periods}
+        {shared:decline_ratio}
+        {shared:growth}
+        {shared:exit_periods}
+        {shared:as_of}
 
     >>> tiny = pd.DataFrame({"customer_id": ["A"] * 7, "quarter": [1, 2, 3, 4, 5, 6, 9],
     ...                      "amount": [10.0, 10, 60, 80, 80, 20, 10]})
@@ -313,6 +347,7 @@ def lifecycle_path(purchases, *, customer_col="customer_id", period_col="quarter
     return pd.DataFrame(_STAGE_LABELS[codes + 1], index=customers, columns=pd.Index(periods, name=period_col))
 
 
+@shared_docs
 def lifecycle_stage(purchases, *, customer_col="customer_id", period_col="quarter", amount_col="amount",
                     window=2, trial_periods=3, decline_ratio=0.5, growth=0.25, exit_periods=2,
                     as_of=None) -> pd.DataFrame:
@@ -333,6 +368,18 @@ def lifecycle_stage(purchases, *, customer_col="customer_id", period_col="quarte
 
     返回每位客户一行（行索引为客户编号）：``first_period`` 第一次采购的期、``last_period`` 最后一次采购的期、
     ``tenure`` 至今的期数、``recent``、``previous``、``peak``、``stage`` 阶段、``ended``。
+
+    参数：
+        {shared:purchases}
+        {shared:customer_col}
+        {shared:period_col}
+        {shared:amount_col}
+        {shared:window}
+        {shared:trial_periods}
+        {shared:decline_ratio}
+        {shared:growth}
+        {shared:exit_periods}
+        {shared:as_of}
 
     >>> tiny = pd.DataFrame({"customer_id": ["A", "A", "A", "A", "B", "B", "C"],
     ...                      "quarter": [1, 2, 3, 4, 3, 4, 1],
@@ -362,6 +409,7 @@ def lifecycle_stage(purchases, *, customer_col="customer_id", period_col="quarte
     }, index=customers)
 
 
+@shared_docs
 def lifecycle_pattern(purchases, *, customer_col="customer_id", period_col="quarter", amount_col="amount",
                       window=2, trial_periods=3, decline_ratio=0.5, growth=0.25, exit_periods=2,
                       long_periods=4, as_of=None) -> pd.DataFrame:
@@ -376,6 +424,19 @@ def lifecycle_pattern(purchases, *, customer_col="customer_id", period_col="quar
 
     返回每位客户一行：``max_stage`` 到过的最高阶段、``stable_periods`` 处于稳定期的期数、
     ``ended`` 是否已结束、``pattern`` 模式。
+
+    参数：
+        {shared:purchases}
+        {shared:customer_col}
+        {shared:period_col}
+        {shared:amount_col}
+        {shared:window}
+        {shared:trial_periods}
+        {shared:decline_ratio}
+        {shared:growth}
+        {shared:exit_periods}
+        ``long_periods``：在稳定期累计停留多少期算长期保持型（正整数，默认 4）。
+        {shared:as_of}
 
     >>> tiny = pd.DataFrame({"customer_id": ["A", "A", "B", "B", "B", "B", "B", "B", "C", "C"],
     ...                      "quarter": [1, 2, 1, 2, 3, 4, 5, 6, 7, 8],
@@ -439,6 +500,11 @@ def value_matrix(customers, *, current_col="current_value", potential_col="growt
     I         低          低          控制成本，最少投入或放弃
     ========  ==========  ==========  ==============================
 
+    参数：
+        ``customers``：每行一位客户的表（DataFrame）。
+        ``current_col``：当前价值（元，现值）所在的列名（默认 ``'current_value'``）。
+        ``potential_col``：增值潜力（元，现值）所在的列名（默认 ``'growth_potential'``）。
+
     >>> tiny = pd.DataFrame({"current_value": [9.0, 8.0, 1.0, 2.0], "growth_potential": [7.0, 1.0, 9.0, 2.0]})
     >>> value_matrix(tiny, current_cut=5, potential_cut=5)[["quadrant", "segment", "priority"]]
       quadrant    segment  priority
@@ -460,10 +526,21 @@ def value_matrix(customers, *, current_col="current_value", potential_col="growt
     return result
 
 
+@shared_docs
 def plot_value_matrix(customers, *, current_col="current_value", potential_col="growth_potential",
                       current_cut=None, potential_cut=None, ax=None, title="客户价值矩阵",
                       xlabel="当前价值", ylabel="增值潜力"):
     """画客户价值矩阵的散点图：横轴当前价值、纵轴增值潜力，虚线是分界线，四个象限各用一种颜色。
+
+    参数：
+        ``customers``：每行一位客户的表（DataFrame）。
+        ``current_col``：当前价值（元，现值）所在的列名（默认 ``'current_value'``）。
+        ``potential_col``：增值潜力（元，现值）所在的列名（默认 ``'growth_potential'``）。
+        ``current_cut``、``potential_cut``：当前价值、增值潜力的分界线（数字）；None（默认）时取中位数。
+        {shared:ax}
+        {shared:title}
+        ``xlabel``：横轴标题（文字，默认 ``'当前价值'``）。
+        ``ylabel``：纵轴标题（文字，默认 ``'增值潜力'``）。
 
     >>> tiny = pd.DataFrame({"current_value": [9.0, 8.0, 1.0, 2.0], "growth_potential": [7.0, 1.0, 9.0, 2.0]})
     >>> ax = plot_value_matrix(tiny, current_cut=5, potential_cut=5)
@@ -473,6 +550,8 @@ def plot_value_matrix(customers, *, current_col="current_value", potential_col="
     func = "plot_value_matrix"
     current, potential, c_cut, p_cut = _matrix_inputs(customers, func, current_col, potential_col,
                                                       current_cut, potential_cut)
+    for param, value in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
+        text(value, func, param)
     ax = new_axes(ax, figsize=(7, 5.5), func=func)
     colors = {"IV": "#c0392b", "III": "#e67e22", "II": "#2e86c1", "I": "#95a5a6"}
     high_c, high_p = current >= c_cut, potential >= p_cut
@@ -627,6 +706,11 @@ def sbg_curve(alpha, beta, *, periods=12, cohort_size=1000.0) -> pd.DataFrame:
     = ``cohort_size`` × S(t)、``retention_rate`` 本期保持率 S(t) / S(t−1)（第 0 期为缺失值）、
     ``churn_prob`` 恰好在第 t 期流失的概率 P(T = t)。
 
+    参数：
+        ``alpha``、``beta``：sBG 模型的两个参数（正数），通常取自 :func:`sbg_fit` 的结果。
+        ``periods``：算到第几期（正整数，默认 12）。
+        ``cohort_size``：开始时的人数（正数，默认 1000）。
+
     >>> sbg_curve(1.0, 1.0, periods=3, cohort_size=100)      # α = β = 1：S(t) = 1 / (t + 1)
             survival   survivors  retention_rate  churn_prob
     period
@@ -648,12 +732,21 @@ def sbg_curve(alpha, beta, *, periods=12, cohort_size=1000.0) -> pd.DataFrame:
     return table
 
 
+@shared_docs
 def plot_sbg(survivors, *, horizon=12, ax=None, label="实际", title="sBG 模型：保持曲线的拟合与预测",
              show_retention=False):
     """拟合 sBG 模型，画出实际仍在的人数（点）和模型的拟合与预测（线），返回 Axes。
 
     ``horizon`` 是预测到第几期；拟合用的最后一期之后用虚线表示预测。
     ``show_retention=True`` 时改画逐期保持率。
+
+    参数：
+        ``survivors``：同一批客户在第 0、1、2……期仍在的人数（列表、数组或 Series，第一个数是开始时的人数）。
+        ``horizon``：画到第几期（整数，不小于观察到的期数，默认 12）。
+        {shared:ax}
+        ``label``：实际人数那组点在图例里的名字（文字，默认 ``'实际'``）。
+        {shared:title}
+        ``show_retention``：True 时画逐期保持率，默认 False（画人数）。
 
     >>> ax = plot_sbg([1000, 631, 468, 382, 326, 289, 262, 241], horizon=12)
     >>> len(ax.lines)
@@ -663,6 +756,8 @@ def plot_sbg(survivors, *, horizon=12, ax=None, label="实际", title="sBG 模�
     counts = _survivors(survivors, func)
     h = number(horizon, func, "horizon", minimum=len(counts) - 1, maximum=10_000, integer=True)
     show_retention = boolean(show_retention, func, "show_retention")
+    text(label, func, "label")
+    text(title, func, "title")
     fit = sbg_fit(counts)
     curve = sbg_curve(fit["alpha"], fit["beta"], periods=h, cohort_size=counts[0])
     ax = new_axes(ax, func=func)
