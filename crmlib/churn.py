@@ -25,8 +25,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ._docs import shared_docs
 from ._validation import (_show, as_timestamp, boolean, choice, date_column, fail, not_after, number, numeric_column,
-                          require_columns, require_frame)
+                          require_columns, require_frame, text)
 from ._log import customer_codes, cutoff_day
 from .plotting import new_axes
 
@@ -101,6 +102,10 @@ def churn_rate(lost, customers) -> float:
 def retention_rate(retained, customers) -> float:
     """客户保持率 = 客户保持数 / 消费人数 = 1 − 客户流失率（返回比例）。
 
+    参数：
+        ``retained``：这一期的客户保持数（非负数）。
+        ``customers``：这一期的消费人数（正数，不小于 ``retained``）。
+
     >>> retention_rate(170, 200)
     0.85
     >>> retention_rate(170, 200) == 1 - churn_rate(200 - 170, 200)
@@ -118,6 +123,7 @@ def retention_rate(retained, customers) -> float:
     return float(retained / customers)
 
 
+@shared_docs
 def period_churn(transactions, *, customer_col: str = "customer_id", date_col: str = "date",
                  freq: str = "Q") -> pd.DataFrame:
     """按期（季度 ``"Q"`` 或月 ``"M"``）套用流失率公式，每期一行。
@@ -128,6 +134,12 @@ def period_churn(transactions, *, customer_col: str = "customer_id", date_col: s
 
     最后一期还看不到"下一期"，所以不出现在表里；没有任何客户消费的期也不出现。
     数据至少要跨两期，否则报错。
+
+    参数：
+        {shared:transactions}
+        {shared:customer_col}
+        {shared:date_col}
+        ``freq``：期的长度，``'Q'``（季度，默认）或 ``'M'``（月）。
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "b", "c", "a", "c", "a"],
     ...                    "date": pd.to_datetime(["2024-01-05", "2024-02-10", "2024-03-01",
@@ -166,6 +178,7 @@ def period_churn(transactions, *, customer_col: str = "customer_id", date_col: s
     return result
 
 
+@shared_docs
 def churn_status(transactions, *, window_days: int = 90, as_of=None, customer_col: str = "customer_id",
                  date_col: str = "date") -> pd.DataFrame:
     """按流失窗口判断每位客户是否已流失：截至 ``as_of`` 已连续超过 ``window_days`` 天没有购买，就算流失。
@@ -173,6 +186,13 @@ def churn_status(transactions, *, window_days: int = 90, as_of=None, customer_co
     返回每位客户一行（以客户编号为索引，按编号排序）：``first_purchase``、``last_purchase``、
     ``days_since_last``（整数天）和 ``churned``（布尔值）。``as_of`` 默认取数据里最后一天；
     晚于 ``as_of`` 的交易会报错（请先筛选）。窗口越短，算出来的"流失客户"越多。
+
+    参数：
+        {shared:transactions}
+        ``window_days``：流失窗口（天，正整数，默认 90）。
+        {shared:as_of}
+        {shared:customer_col}
+        {shared:date_col}
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "b", "a"],
     ...                    "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-06-20"])})
@@ -199,6 +219,7 @@ def churn_status(transactions, *, window_days: int = 90, as_of=None, customer_co
 
 # ---------------------------------------------------------------- 同期群
 
+@shared_docs
 def cohort_table(transactions, *, customer_col: str = "customer_id", date_col: str = "date", freq: str = "M",
                  values: str = "count") -> pd.DataFrame:
     """同期群（cohort）表：行是客户首次购买所在的月（或季度），列是此后第几个月（季度），
@@ -206,6 +227,13 @@ def cohort_table(transactions, *, customer_col: str = "customer_id", date_col: s
 
     第 0 列就是每批客户的人数（比例表里都是 1）。数据截止之后、还看不到的格子是 NaN（右下角的三角）。
     行索引是 ``"2024-01"``（或 ``"2024Q1"``）这样的文字；全部向量化，百万行交易也只需不到一秒。
+
+    参数：
+        {shared:transactions}
+        {shared:customer_col}
+        {shared:date_col}
+        ``freq``：期的长度，``'M'``（月，默认）或 ``'Q'``（季度）。
+        ``values``：格子里写什么，``'count'``（人数，默认）或 ``'share'``（占这批客户的比例）。
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "b", "a", "c", "b", "a"],
     ...                    "date": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-02-05",
@@ -260,11 +288,19 @@ def cohort_table(transactions, *, customer_col: str = "customer_id", date_col: s
     return result
 
 
+@shared_docs
 def plot_cohort_heatmap(table, *, ax=None, title: str | None = None, cmap: str = "YlGnBu", annotate: bool = True):
     """把 :func:`cohort_table` 的结果画成热力图（颜色越深，留下的比例越高），返回 Axes。
 
     ``annotate=True`` 时在格子里写数值（比例表写百分数）。比例表的第 0 列总是 100%，
     颜色刻度按第 1 列以后的最大值设定，这样各批客户之间的差别看得清（第 0 列显示为最深色）。
+
+    参数：
+        ``table``：:func:`cohort_table` 的结果（人数表或比例表）。
+        {shared:ax}
+        {shared:title}
+        {shared:cmap}
+        ``annotate``：True（默认）时在格子里写数值。
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "b", "a"],
     ...                    "date": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-02-05"])})
@@ -279,6 +315,7 @@ def plot_cohort_heatmap(table, *, ax=None, title: str | None = None, cmap: str =
     annotate = boolean(annotate, func, "annotate")
     if not isinstance(cmap, str) or cmap not in colormaps:
         raise fail(func, f"参数 cmap 不是 matplotlib 认识的色图名：{_show(cmap)}。请写成 'YlGnBu'、'Blues' 这样的名字。")
+    text(title, func, "title", optional=True)
     for column in table.columns:
         numeric_column(table, column, func, allow_negative=False, allow_nan=True)
     values = table.to_numpy(dtype=float)
@@ -299,8 +336,8 @@ def plot_cohort_heatmap(table, *, ax=None, title: str | None = None, cmap: str =
         top = top or (np.nanmax(values) if np.isfinite(values).any() else 1.0)
         for (i, j), v in np.ndenumerate(values):
             if np.isfinite(v):
-                text = f"{v:.0%}" if share else f"{v:g}"
-                ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                cell = f"{v:.0%}" if share else f"{v:g}"
+                ax.text(j, i, cell, ha="center", va="center", fontsize=7,
                         color="white" if v > 0.6 * top else "black")
     return ax
 
@@ -315,6 +352,10 @@ def reasons_pareto(data, *, reason_col: str = "reason", value_col: str | None = 
       占比按这一列计算（"哪种原因让企业损失的钱最多"），否则按人数计算；
     - ``share`` 占比、``cum_share`` 累计占比；
     - ``vital``：累计占比达到 ``cutoff``（默认 80%）所需的最少几种原因。
+
+    参数：
+        ``data``：每行一位流失客户的表（DataFrame），含流失原因列。
+        ``reason_col``：流失原因所在的列名（默认 ``'reason'``）。
 
     >>> survey = pd.DataFrame({"reason": ["服务", "价格", "服务", "产品", "服务", "价格"]})
     >>> reasons_pareto(survey)
@@ -354,9 +395,19 @@ def reasons_pareto(data, *, reason_col: str = "reason", value_col: str | None = 
     return result
 
 
+@shared_docs
 def plot_reasons_pareto(table, *, reason_col: str = "reason", value_col: str = "count",
                         cum_col: str = "cum_share", ax=None, title: str | None = None, cutoff: float = 0.8):
     """帕累托图：柱子是每种原因的数量（左轴），折线是累计占比（右轴），虚线标出 ``cutoff``。返回左边的 Axes。
+
+    参数：
+        ``table``：:func:`reasons_pareto` 的结果。
+        ``reason_col``：流失原因所在的列名（默认 ``'reason'``）。
+        ``value_col``：柱子高度所在的列名（默认 ``'count'``，人数；不能为负）。
+        ``cum_col``：累计占比所在的列名（默认 ``'cum_share'``，0—1）。
+        {shared:ax}
+        {shared:title}
+        ``cutoff``：虚线标出的累计占比（0—1，默认 0.8）。
 
     >>> table = reasons_pareto(pd.DataFrame({"reason": ["服务", "价格", "服务"]}))
     >>> ax = plot_reasons_pareto(table)
@@ -371,6 +422,7 @@ def plot_reasons_pareto(table, *, reason_col: str = "reason", value_col: str = "
     if (cum > 1 + 1e-9).any():
         raise fail(func, f"列 {cum_col!r} 应该是 0 到 1 之间的累计占比，最大值却是 {cum.max():g}。"
                          f"请传入 reasons_pareto 的结果。")
+    text(title, func, "title", optional=True)
     ax = new_axes(ax, figsize=(8, 4), func=func)
     labels = table[reason_col].astype(str).tolist()
     positions = np.arange(len(labels))
@@ -398,6 +450,7 @@ def _percent_formatter():
 
 # ---------------------------------------------------------------- 购买间隔异常
 
+@shared_docs
 def interval_anomaly(transactions, *, as_of=None, threshold: float = 2.0, min_purchases: int = 3,
                      customer_col: str = "customer_id", date_col: str = "date") -> pd.DataFrame:
     """把每位客户当前的未购买天数和他自己平时的购买间隔相比，找出"该来却没来"的客户。
@@ -410,6 +463,14 @@ def interval_anomaly(transactions, *, as_of=None, threshold: float = 2.0, min_pu
     - ``gap_ratio`` = 当前未购买天数 / 平时间隔；``anomaly``：比值超过 ``threshold`` 即预警。
 
     ``as_of`` 默认取数据里最后一天；晚于 ``as_of`` 的交易报错（分析某一天的情况时，请先筛掉那天之后的记录）。
+
+    参数：
+        {shared:transactions}
+        {shared:as_of}
+        ``threshold``：当前未购买天数超过平时间隔的多少倍算异常（正数，默认 2）。
+        ``min_purchases``：至少有几天购买才判断（整数，至少 2，默认 3）。
+        {shared:customer_col}
+        {shared:date_col}
 
     >>> tx = pd.DataFrame({"customer_id": ["a"] * 4 + ["b"] * 4,
     ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-29", "2024-02-26", "2024-03-25",
@@ -456,6 +517,7 @@ def interval_anomaly(transactions, *, as_of=None, threshold: float = 2.0, min_pu
 
 # ---------------------------------------------------------------- buy-till-you-die
 
+@shared_docs
 def btyd_summary(transactions, *, customer_col: str = "customer_id", date_col: str = "date",
                  amount_col: str | None = None, as_of=None, freq: str = "D") -> pd.DataFrame:
     """"买到不买为止"模型用的客户汇总，定义与 lifetimes 库的 ``summary_data_from_transaction_data`` 完全相同。
@@ -469,6 +531,14 @@ def btyd_summary(transactions, *, customer_col: str = "customer_id", date_col: s
 
     注意这与 RFM 表的定义不同：RFM 的 recency 是"最后一次购买距今"，这里是"第一次到最后一次"。
     结果每位客户一行，以客户编号为索引（按编号排序），所有列都是浮点数。晚于 ``as_of`` 的交易报错。
+
+    参数：
+        {shared:transactions}
+        {shared:customer_col}
+        {shared:date_col}
+        {shared:amount_col}
+        {shared:as_of}
+        ``freq``：时间单位，``'D'``（天，默认）或 ``'W'``（周）。
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "a"],
     ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-05", "2024-01-03",
@@ -565,6 +635,7 @@ def _bgnbd_loglik(params, x, t_x, T):
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
+@shared_docs
 def bgnbd_fit(summary, *, frequency_col: str = "frequency", recency_col: str = "recency",
               T_col: str = "T") -> pd.Series:
     """用最大似然法拟合 BG/NBD 模型（Fader、Hardie 和 Lee，2005），返回参数 ``r``、``alpha``、``a``、``b``
@@ -573,6 +644,12 @@ def bgnbd_fit(summary, *, frequency_col: str = "frequency", recency_col: str = "
     模型的设定：客户在"活着"的时候按泊松过程购买（购买率因人而异，服从参数 r、alpha 的伽马分布）；
     每次购买之后有一个概率 p 从此不再回来（p 因人而异，服从参数 a、b 的贝塔分布）。
     ``summary`` 是 :func:`btyd_summary` 的结果。在 CDNOW 数据上得到 r≈0.243、alpha≈4.414、a≈0.793、b≈2.426。
+
+    参数：
+        {shared:summary}
+        ``frequency_col``：重复购买次数 x 所在的列名（默认 ``'frequency'``）。
+        ``recency_col``：第一次到最后一次购买相隔的时间 t_x 所在的列名（默认 ``'recency'``）。
+        {shared:T_col}
 
     >>> summary = pd.DataFrame({"frequency": [0, 1, 3, 0, 5, 2, 0, 1], "recency": [0, 20, 30, 0, 38, 15, 0, 5],
     ...                         "T": [40, 38, 39, 35, 40, 36, 30, 39]})
@@ -600,12 +677,20 @@ def bgnbd_fit(summary, *, frequency_col: str = "frequency", recency_col: str = "
     return pd.Series({"r": r, "alpha": alpha, "a": a, "b": b, "log_likelihood": float(-best.fun)}, name="bgnbd")
 
 
+@shared_docs
 def prob_alive(summary, params, *, frequency_col: str = "frequency", recency_col: str = "recency",
                T_col: str = "T") -> pd.Series:
     """BG/NBD 模型下，每位客户在观察期末仍然"活着"（还会回来购买）的概率，返回与 ``summary`` 同索引的 Series。
 
     公式：P(活着) = 1 / (1 + [x>0] · a/(b+x−1) · ((alpha+T)/(alpha+t_x))^(r+x))。
     从没重复购买过（x = 0）的客户按模型设定一定还活着（概率 1）；买得越勤、最近一次购买离观察期末越久，概率越低。
+
+    参数：
+        {shared:summary}
+        {shared:params}
+        ``frequency_col``：重复购买次数 x 所在的列名（默认 ``'frequency'``）。
+        ``recency_col``：第一次到最后一次购买相隔的时间 t_x 所在的列名（默认 ``'recency'``）。
+        {shared:T_col}
 
     >>> summary = pd.DataFrame({"frequency": [0, 4, 4], "recency": [0, 30, 5], "T": [40, 40, 40]}, index=["a", "b", "c"])
     >>> prob_alive(summary, {"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}).round(3)
@@ -647,6 +732,7 @@ def _alive(r, alpha, a, b, x, t_x, T) -> np.ndarray:
         return np.where(x > 0, 1.0 / (1.0 + np.exp(np.minimum(log_odds, 700.0))), 1.0)
 
 
+@shared_docs
 def bgnbd_predict(summary, params, t, *, frequency_col: str = "frequency", recency_col: str = "recency",
                   T_col: str = "T") -> pd.Series:
     """BG/NBD 模型下，每位客户在观察期末之后的 ``t`` 个时间单位（与 ``summary`` 的 T 同单位：天或周）里
@@ -655,6 +741,14 @@ def bgnbd_predict(summary, params, t, *, frequency_col: str = "frequency", recen
     这是 Fader、Hardie 和 Lee（2005）的条件期望公式（式 10）：已知客户在观察期里重复购买 x 次、
     最后一次在 t_x、观察了 T，他在 (T, T+t] 里的期望购买次数。把观察期切成"校准期 + 留出期"，
     用校准期拟合、再把这个预测和留出期里实际的购买次数相比，就是在检验模型。
+
+    参数：
+        {shared:summary}
+        {shared:params}
+        ``t``：预测多长时间（非负数，与 ``summary`` 的 T 同单位）。
+        ``frequency_col``：重复购买次数 x 所在的列名（默认 ``'frequency'``）。
+        ``recency_col``：第一次到最后一次购买相隔的时间 t_x 所在的列名（默认 ``'recency'``）。
+        {shared:T_col}
 
     >>> summary = pd.DataFrame({"frequency": [2], "recency": [30.43], "T": [38.86]})
     >>> params = {"r": 0.2426, "alpha": 4.4135, "a": 0.7930, "b": 2.4259}
@@ -677,12 +771,22 @@ def bgnbd_predict(summary, params, t, *, frequency_col: str = "frequency", recen
     return pd.Series(np.where(horizon == 0, 0.0, expected), index=summary.index, name="expected_purchases")
 
 
+@shared_docs
 def plot_prob_alive_matrix(params, *, T, max_frequency: int = 20, ax=None, title: str | None = None,
                            cmap: str = "RdYlGn", unit: str = "周"):
     """"仍然活跃"概率的矩阵图：纵轴是重复购买次数 x（0 到 ``max_frequency``），横轴是最后一次购买的时间 t_x
     （0 到 ``T``，T 是观察期长度），颜色是 BG/NBD 模型（参数 ``params``）给出的概率。返回 Axes。
 
     读法：同一行从左往右，最后一次购买越晚，概率越高；同一列从上往下，买得越多而最近又没来，概率越低。
+
+    参数：
+        {shared:params}
+        ``T``：观察期长度（正数，单位见 ``unit``），横轴从 0 画到 T。
+        ``max_frequency``：纵轴画到几次重复购买（正整数，默认 20）。
+        {shared:ax}
+        {shared:title}
+        {shared:cmap}
+        ``unit``：时间单位的文字，只用在横轴标题里（默认 ``'周'``，例如 ``'天'``）。
 
     >>> ax = plot_prob_alive_matrix({"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}, T=39, max_frequency=10)
     >>> ax.images[0].get_array().shape
@@ -696,8 +800,8 @@ def plot_prob_alive_matrix(params, *, T, max_frequency: int = 20, ax=None, title
     top = int(number(max_frequency, func, "max_frequency", minimum=1, integer=True))
     if not isinstance(cmap, str) or cmap not in colormaps:
         raise fail(func, f"参数 cmap 不是 matplotlib 认识的色图名：{_show(cmap)}。请写成 'RdYlGn'、'Blues' 这样的名字。")
-    if not isinstance(unit, str):
-        raise fail(func, f"参数 unit 应该是时间单位的文字，例如 '周' 或 '天'，收到的是 {_show(unit)}。")
+    text(unit, func, "unit")
+    text(title, func, "title", optional=True)
     steps = max(int(np.floor(length)), 1) + 1
     recency = np.linspace(0.0, length, steps)
     half = 0.5 * length / (steps - 1)
