@@ -406,7 +406,7 @@ def plot_profit_bars(customers, *, profit_col: str = "profit", label_col: str | 
     """每行一根利润柱，赚钱的蓝色、亏钱的红色，按表里的顺序从左到右。返回 Axes。
 
     ``label_col`` 给出柱子下面的名字（例如客户群）；不给时只按顺序排开。``ylim`` 固定纵轴范围
-    （例如在滑块里比较不同情形时）。
+    （例如在滑块里比较不同情形时）。不给 ``title`` 时不画标题。
 
     参数：
         ``customers``：要画的表（DataFrame），每行一根柱，例如每位客户或每个客户群一行。

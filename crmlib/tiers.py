@@ -23,8 +23,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ._docs import shared_docs
 from ._validation import (CRMMissingColumnError, _show, date_column, fail, number, numeric_column,
-                          require_columns, require_frame, weights_mapping)
+                          require_columns, require_frame, text, weights_mapping)
 from ._log import customer_codes, cutoff_day
 from .plotting import new_axes
 
@@ -100,6 +101,7 @@ def _ranked_frame(totals: pd.Series, customer_col: str, value_col: str) -> pd.Da
 
 # ---------------------------------------------------------------- 帕累托与 ABC
 
+@shared_docs
 def pareto_table(data, *, value_col: str = "amount", customer_col: str = "customer_id") -> pd.DataFrame:
     """帕累托表：客户按价值从高到低排列，附累计客户占比与累计价值占比。
 
@@ -108,6 +110,10 @@ def pareto_table(data, *, value_col: str = "amount", customer_col: str = "custom
     前 rank 名客户占全部客户的比例、``value_share`` 前 rank 名客户的价值占总价值的比例。
     价值相同时按客户编号升序排列。价值可以有负数（如利润），这时 ``value_share`` 可能先超过 1
     再回落到 1（"鲸鱼曲线"），但总价值必须大于 0。
+
+    参数：
+        ``value_col``：价值（例如销售额或利润，元）所在的列名（默认 ``'amount'``）。
+        {shared:customer_col}
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "b", "a", "c", "d"], "amount": [50.0, 30.0, 30.0, 15.0, 5.0]})
     >>> pareto_table(tx)
@@ -131,8 +137,14 @@ def _pareto(data, func: str, value_col: str, customer_col: str) -> pd.DataFrame:
     return table
 
 
+@shared_docs
 def top_share(data, share: float = 0.2, *, value_col: str = "amount", customer_col: str = "customer_id") -> float:
     """价值最高的前 ``share`` 比例客户（人数向上取整）贡献的价值占总价值的比例。
+
+    参数：
+        ``data``：交易明细（同一客户多行，先按客户求和）或每位客户一行的表（DataFrame）。
+        ``value_col``：价值（例如销售额，元）所在的列名（默认 ``'amount'``）。
+        {shared:customer_col}
 
     >>> tx = pd.DataFrame({"customer_id": list("abcde"), "amount": [60.0, 20.0, 10.0, 6.0, 4.0]})
     >>> top_share(tx, 0.2)    # 5 位客户的前 20% 是 1 位：60 / 100
@@ -149,9 +161,19 @@ def top_share(data, share: float = 0.2, *, value_col: str = "amount", customer_c
     return float(round(table["value_share"].iloc[k - 1], 12))
 
 
+@shared_docs
 def plot_pareto(table, *, customer_share_col: str = "customer_share", value_share_col: str = "value_share",
                 mark: float = 0.2, ax=None, title: str | None = None, value_label: str = "价值"):
     """画帕累托曲线（累计客户占比 → 累计价值占比），并标出前 ``mark`` 比例客户的占比。返回 Axes。
+
+    参数：
+        ``table``：:func:`pareto_table` 的结果。
+        ``customer_share_col``：累计客户占比所在的列名（默认 ``'customer_share'``，0—1）。
+        ``value_share_col``：累计价值占比所在的列名（默认 ``'value_share'``）。
+        ``mark``：标出前多少比例的客户（0—1，默认 0.2）。
+        {shared:ax}
+        {shared:title}
+        ``value_label``：价值的叫法，用在纵轴标题和标注里（文字，默认 ``'价值'``，例如 ``'销售额'``）。
 
     >>> table = pareto_table(pd.DataFrame({"customer_id": list("abcd"), "amount": [70.0, 20.0, 6.0, 4.0]}))
     >>> ax = plot_pareto(table)
@@ -164,6 +186,8 @@ def plot_pareto(table, *, customer_share_col: str = "customer_share", value_shar
     x = numeric_column(table, customer_share_col, func).to_numpy()
     y = numeric_column(table, value_share_col, func).to_numpy()
     mark = number(mark, func, "mark", minimum=0, maximum=1)
+    text(title, func, "title", optional=True)
+    text(value_label, func, "value_label")
     ax = new_axes(ax, figsize=(6, 4.5))
     ax.plot(np.r_[0.0, x], np.r_[0.0, y], color="#3b75af", lw=2, label="帕累托曲线")
     ax.plot([0, 1], [0, 1], color="#999999", ls="--", lw=1, label="人人贡献相同")
@@ -187,12 +211,19 @@ def plot_pareto(table, *, customer_share_col: str = "customer_share", value_shar
     return ax
 
 
+@shared_docs
 def abc_classes(data, *, value_col: str = "amount", customer_col: str = "customer_id",
                 cuts=(0.8, 0.95), labels=("A", "B", "C")) -> pd.DataFrame:
     """ABC 分类：按价值从高到低累加，累计占比达到 ``cuts[0]`` 之前的客户为 A，之后到 ``cuts[1]`` 为 B，其余为 C。
 
     规则：一位客户**之前**的客户累计占比还不到 80%，它就属于 A 类（所以正好跨过 80% 的那位也算 A）；
     不到 95% 属于 B 类；否则属于 C 类。返回 :func:`pareto_table` 的表加一列 ``abc``。价值不能为负。
+
+    参数：
+        ``data``：交易明细（同一客户多行，先按客户求和）或每位客户一行的表（DataFrame）。
+        ``value_col``：价值（例如销售额，元）所在的列名（默认 ``'amount'``），不能为负。
+        {shared:customer_col}
+        ``labels``：各类的名字，比 ``cuts`` 多一个（默认 ``('A', 'B', 'C')``）。
 
     >>> tx = pd.DataFrame({"customer_id": list("abcdef"), "amount": [50.0, 25.0, 10.0, 8.0, 4.0, 3.0]})
     >>> abc_classes(tx)[["customer_id", "value_share", "abc"]]
@@ -226,6 +257,7 @@ def abc_classes(data, *, value_col: str = "amount", customer_col: str = "custome
 
 # ---------------------------------------------------------------- 客户金字塔
 
+@shared_docs
 def customer_pyramid(data, *, value_col: str = "profit", customer_col: str = "customer_id",
                      cuts=(0.05, 0.20, 0.60)) -> pd.DataFrame:
     """客户价值金字塔：按价值排名分成铂金、黄金、钢铁、重铅四层。
@@ -234,6 +266,11 @@ def customer_pyramid(data, *, value_col: str = "profit", customer_col: str = "cu
     到 60% 为钢铁层，其余为重铅层。**价值不大于 0（无利可图）的客户不论排名都归入重铅层。**
     返回每位客户一行（按价值从高到低）：客户编号、价值、``rank``、``customer_share``、``tier``
     （有序分类：铂金 > 黄金 > 钢铁 > 重铅）。
+
+    参数：
+        ``data``：交易明细（同一客户多行，先按客户求和）或每位客户一行的表（DataFrame）。
+        ``value_col``：价值（例如利润，元）所在的列名（默认 ``'profit'``），可以为负。
+        {shared:customer_col}
 
     >>> customers = pd.DataFrame({"customer_id": list("abcdefghij"),
     ...                           "profit": [900.0, 500.0, 300.0, 200.0, 120.0, 80.0, 40.0, 10.0, -5.0, -60.0]})
@@ -255,6 +292,11 @@ def customer_pyramid(data, *, value_col: str = "profit", customer_col: str = "cu
 
 def pyramid_summary(pyramid, *, value_col: str = "profit", tier_col: str = "tier") -> pd.DataFrame:
     """按层汇总金字塔：人数、人数占比、价值合计、价值占比、人均价值。四层都列出（空层记 0）。
+
+    参数：
+        ``pyramid``：:func:`customer_pyramid` 的结果（每位客户一行）。
+        ``value_col``：价值所在的列名（默认 ``'profit'``），可以为负。
+        ``tier_col``：层级所在的列名（默认 ``'tier'``）。
 
     >>> customers = pd.DataFrame({"customer_id": list("abcd"), "profit": [60.0, 30.0, 20.0, -10.0]})
     >>> pyramid_summary(customer_pyramid(customers, cuts=(0.25, 0.5, 0.75)))
@@ -285,9 +327,18 @@ def pyramid_summary(pyramid, *, value_col: str = "profit", tier_col: str = "tier
     return summary
 
 
+@shared_docs
 def plot_pyramid(summary, *, customers_col: str = "customers", share_col: str = "value_share", ax=None,
                  title: str | None = None, value_label: str = "利润"):
     """把 :func:`pyramid_summary` 的结果画成金字塔：每层一块梯形，标出人数和价值占比。返回 Axes。
+
+    参数：
+        ``summary``：:func:`pyramid_summary` 的结果（四层各一行）。
+        ``customers_col``：每层人数所在的列名（默认 ``'customers'``），不能为负。
+        ``share_col``：每层价值占比所在的列名（默认 ``'value_share'``）。
+        {shared:ax}
+        {shared:title}
+        ``value_label``：价值的叫法，用在每层的标注里（文字，默认 ``'利润'``）。
 
     >>> customers = pd.DataFrame({"customer_id": list("abcd"), "profit": [60.0, 30.0, 20.0, -10.0]})
     >>> ax = plot_pyramid(pyramid_summary(customer_pyramid(customers, cuts=(0.25, 0.5, 0.75))))
@@ -298,6 +349,8 @@ def plot_pyramid(summary, *, customers_col: str = "customers", share_col: str = 
     require_columns(summary, func, param="summary", customers_col=customers_col, share_col=share_col)
     counts = numeric_column(summary, customers_col, func, allow_negative=False)
     shares = numeric_column(summary, share_col, func, allow_nan=True)
+    text(title, func, "title", optional=True)
+    text(value_label, func, "value_label")
     from matplotlib.patches import Polygon
 
     ax = new_axes(ax, figsize=(7, 5))
@@ -324,6 +377,7 @@ def plot_pyramid(summary, *, customers_col: str = "customers", share_col: str = 
 
 # ---------------------------------------------------------------- RFM
 
+@shared_docs
 def rfm_table(transactions, *, customer_col: str = "customer_id", date_col: str = "date",
               amount_col: str = "amount", as_of=None) -> pd.DataFrame:
     """每位客户的最近购买间隔（天）、购买次数与消费金额，每位客户一行，以客户编号为索引。
@@ -331,6 +385,13 @@ def rfm_table(transactions, *, customer_col: str = "customer_id", date_col: str 
     - ``recency``：从最后一次购买到 ``as_of`` 的天数（整数）；``as_of`` 默认取数据里最后一天；
     - ``frequency``：购买次数（交易行数）；
     - ``monetary``：消费金额合计。
+
+    参数：
+        {shared:transactions}
+        {shared:customer_col}
+        {shared:date_col}
+        {shared:amount_col}
+        {shared:as_of}
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "b", "a", "a"],
     ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-08", "2024-01-10"]),
@@ -378,6 +439,12 @@ def rfm_scores(rfm, *, bins: int = 5, high: int = 3, recency_col: str = "recency
     R 越小越好（最近买过），F、M 越大越好；相同的值一定得相同的分，结果与行的顺序无关。
     得分 ≥ ``high`` 记为"高"，按 R、F、M 的高低组合分成 :data:`RFM_SEGMENTS` 的八类。
     新增列：``R``、``F``、``M``（整数）、``RFM``（如 ``"545"``）、``segment``。
+
+    参数：
+        ``rfm``：:func:`rfm_table` 的结果（每位客户一行）。
+        ``recency_col``：最近购买间隔（天）所在的列名（默认 ``'recency'``），不能为负。
+        ``frequency_col``：购买次数所在的列名（默认 ``'frequency'``），不能为负。
+        ``monetary_col``：消费金额所在的列名（默认 ``'monetary'``），不能为负。
 
     >>> rfm = pd.DataFrame({"recency": [5, 40, 5, 200, 90], "frequency": [8, 3, 1, 1, 12],
     ...                     "monetary": [900.0, 300.0, 80.0, 50.0, 1500.0]}, index=list("abcde"))
@@ -546,6 +613,9 @@ def lead_grade(leads, *, min_annual_sales: float = 500.0, excluded_industries=("
 
     各级条件见 :func:`lead_grade_checks`，参数含义相同。
 
+    参数：
+        ``min_annual_sales``、``excluded_industries``、``sprint_months``、``columns``：同 :func:`lead_grade_checks`（年销售额下限，万元，默认 500；要回避的行业，默认政府机构和非营利机构；冲刺级的月数，默认 2；标准列名到表中列名的字典，默认 None 即与 ``carton_leads`` 相同）。
+
     >>> from crmlib import load_dataset
     >>> leads = load_dataset("carton_leads")
     >>> graded = lead_grade(leads)
@@ -576,6 +646,12 @@ def weighted_grade(customers, weights, *, lower_is_better=(), cuts=(70.0, 40.0),
     百分位只看名次，不受个别超大客户的影响。再按权重（先除以权重之和）加权，乘以 100。
     得分 ≥ ``cuts[0]`` 为 ``labels[0]``，≥ ``cuts[1]`` 为 ``labels[1]``，以此类推，其余为最后一个标签。
 
+    参数：
+        ``customers``：每行一位客户的表（DataFrame）。
+        ``weights``：{列名: 权重} 字典，权重是非负数、至少一个大于 0，不必加起来等于 1。
+        ``score_col``：结果里综合得分那一列的列名（文字，默认 ``'score'``）。
+        ``grade_col``：结果里等级那一列的列名（文字，默认 ``'grade'``）。
+
     >>> tiny = pd.DataFrame({"credit": [90, 60, 75, 80], "revenue": [50.0, 400.0, 120.0, 80.0],
     ...                      "complaints": [0, 6, 1, 2]})
     >>> weighted_grade(tiny, {"credit": 1, "revenue": 2, "complaints": 1}, lower_is_better=["complaints"])
@@ -601,6 +677,8 @@ def weighted_grade(customers, weights, *, lower_is_better=(), cuts=(70.0, 40.0),
     cut_values = _cuts(cuts, func, "cuts", upper=100.0, decreasing=True)
     if len(labels) != len(cut_values) + 1:
         raise fail(func, f"labels 应该比 cuts 多一个：cuts 有 {len(cut_values)} 个分界点，labels 有 {len(labels)} 个。")
+    text(score_col, func, "score_col")
+    text(grade_col, func, "grade_col")
     n = len(customers)
     total = sum(clean.values())
     score = np.zeros(n)
@@ -631,6 +709,11 @@ def visit_plan(customers, *, grade_col: str = "grade", salesperson_col: str = "s
 
     返回每位销售员一行：各等级的客户数 ``n_<等级>``、``visits`` 每月拜访次数、``hours`` 每月拜访小时、
     ``load`` = hours / hours_available（大于 1 表示排不过来）。
+
+    参数：
+        ``customers``：每行一位客户的表（DataFrame），含等级列和负责的销售员列。
+        ``grade_col``：客户等级所在的列名（默认 ``'grade'``）。
+        ``salesperson_col``：负责的销售员所在的列名（默认 ``'salesperson'``）。
 
     >>> book = pd.DataFrame({"salesperson": ["张", "张", "张", "李"], "grade": ["A", "B", "C", "A"]})
     >>> visit_plan(book, visits_per_month={"A": 4, "B": 2, "C": 1}, hours_per_visit=1.5, hours_available=30)
