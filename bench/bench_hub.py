@@ -44,9 +44,6 @@ def run(students: int) -> dict:
         results = run_class(room)
         if results["autograde"]["returncode"] != 0:
             raise SystemExit(f"autograde failed:\n{results['autograde']['stdout']}\n{results['autograde']['stderr']}")
-        spawn = list(results["spawn_s"].values())
-        room.timings["spawn_each_median_s"] = statistics.median(spawn)
-        room.timings["spawn_each_max_s"] = max(spawn)
     finally:
         room.teardown()
         clean_workdir(work)

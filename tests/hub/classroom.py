@@ -20,9 +20,11 @@ Times and memory are recorded in ``Classroom.timings`` and ``Classroom.memory``.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 import pwd
+import re
 import secrets
 import shutil
 import signal
@@ -198,7 +200,21 @@ class Classroom:
         return {"Authorization": f"token {self.tokens[name]}"}
 
     def login(self, name: str) -> str:
-        """A token for ``name``, requested from the hub with the account's Unix password."""
+        """Log ``name`` in on the hub's login page (as a browser does: the form with its xsrf value),
+        then a token for the API, requested with the account's Unix password.
+
+        The login page comes first: the hub adds a user to its database at their first login, and
+        the token API answers 403 for a user it does not know yet (admins are known from the start).
+        """
+        with requests.Session() as browser:
+            page = browser.get(f"{self.url}/hub/login", timeout=120)
+            page.raise_for_status()
+            match = re.search(r'name="_xsrf"[^>]*value="([^"]+)"', page.text)
+            r = browser.post(f"{self.url}/hub/login", allow_redirects=False, timeout=120,
+                             data={"username": name, "password": self.passwords[name],
+                                   "_xsrf": html.unescape(match.group(1)) if match else ""})
+            if r.status_code != 302:
+                raise RuntimeError(f"{name} could not log in on the hub's login page: {r.status_code}\n{self.hub_text()}")
         r = requests.post(f"{self.url}/hub/api/users/{name}/tokens", timeout=120,
                           json={"auth": {"username": name, "password": self.passwords[name]}, "note": "hub test"})
         r.raise_for_status()

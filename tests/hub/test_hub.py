@@ -16,6 +16,7 @@ import html
 import json
 import os
 import shutil
+import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,8 @@ def run_class(room: Classroom, log=print) -> dict:
     log(f"released: {out['release']['returncode']}")
 
     out["spawn_s"] = room.bring_up(room.students)
+    room.timings["spawn_each_median_s"] = statistics.median(out["spawn_s"].values())
+    room.timings["spawn_each_max_s"] = max(out["spawn_s"].values())
     time.sleep(2)
     room.memory["student_idle_mb"] = [room.rss_of(s) for s in room.students]
     log(f"{len(room.students)} servers up in {room.timings[f'servers_up_{len(room.students)}_s']:.1f} s")
@@ -83,8 +86,14 @@ def run_class(room: Classroom, log=print) -> dict:
         "hub_user": __import__("requests").get(f"{room.url}/hub/api/users/{other}", headers=room.auth(cheater),
                                                timeout=60).status_code,
     }
-    out["formgrader"] = {name: room.server(name, "GET", "formgrader", timeout=120).status_code
-                         for name in (room.teacher, other)}
+    # The formgrader's own page (its entry `formgrader` only redirects here), and its list of
+    # assignments: the chapter is listed when it found the instructor's course directory.
+    out["formgrader"] = {}
+    for name in (room.teacher, other):
+        out["formgrader"][name] = room.server(name, "GET", "formgrader/manage_assignments", timeout=120).status_code
+        r = room.server(name, "GET", "formgrader/api/assignments", timeout=120)
+        out["formgrader"][f"{name}_lists_chapter"] = (
+            r.status_code == 200 and CHAPTER in [a.get("name") for a in r.json()])
     out["lab_disabled"] = {name: disabled_extensions(room.server(name, "GET", "lab", timeout=120).text)
                            for name in (room.teacher, other)}
     return out
@@ -190,6 +199,7 @@ def test_no_student_uses_another_students_server(classroom):
 def test_only_the_instructor_has_the_formgrader(classroom):
     room = classroom
     assert room.results["formgrader"][room.teacher] == 200
+    assert room.results["formgrader"][f"{room.teacher}_lists_chapter"]
     assert room.results["formgrader"][room.students[0]] == 404
     assert "@jupyter/nbgrader:formgrader" not in room.results["lab_disabled"][room.teacher]
     assert "@jupyter/nbgrader:formgrader" in room.results["lab_disabled"][room.students[0]]
