@@ -29,7 +29,6 @@ SHARED = {
     "cmap": "matplotlib 的色图名，例如 ``'Blues'``、``'viridis'``。",
     "period_col": "期序号所在的列名（默认 ``'quarter'``；整数，第 1、2、3 … 期）。",
     "transactions": "交易记录（DataFrame），一行一笔购买，至少有客户编号和日期两列。",
-    "summary": ":func:`btyd_summary` 的结果（DataFrame），每位客户一行，含重复购买次数、recency 和 T 三列。",
     "params": "BG/NBD 模型的参数：:func:`bgnbd_fit` 的结果（Series），或含 ``r``、``alpha``、``a``、``b`` 的字典。",
     "T_col": "观察期长度 T（第一次购买到观察期末相隔的时间）所在的列名（默认 ``'T'``）。",
     "purchases": ("每行是一位客户在一期（例如一个季度）的采购额的表（DataFrame）；"

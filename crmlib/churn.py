@@ -646,7 +646,7 @@ def bgnbd_fit(summary, *, frequency_col: str = "frequency", recency_col: str = "
     ``summary`` 是 :func:`btyd_summary` 的结果。在 CDNOW 数据上得到 r≈0.243、alpha≈4.414、a≈0.793、b≈2.426。
 
     参数：
-        {shared:summary}
+        ``summary``：:func:`btyd_summary` 的结果（DataFrame），每位客户一行，含重复购买次数、recency 和 T 三列。
         ``frequency_col``：重复购买次数 x 所在的列名（默认 ``'frequency'``）。
         ``recency_col``：第一次到最后一次购买相隔的时间 t_x 所在的列名（默认 ``'recency'``）。
         {shared:T_col}
@@ -686,7 +686,7 @@ def prob_alive(summary, params, *, frequency_col: str = "frequency", recency_col
     从没重复购买过（x = 0）的客户按模型设定一定还活着（概率 1）；买得越勤、最近一次购买离观察期末越久，概率越低。
 
     参数：
-        {shared:summary}
+        ``summary``：:func:`btyd_summary` 的结果（DataFrame），每位客户一行，含重复购买次数、recency 和 T 三列。
         {shared:params}
         ``frequency_col``：重复购买次数 x 所在的列名（默认 ``'frequency'``）。
         ``recency_col``：第一次到最后一次购买相隔的时间 t_x 所在的列名（默认 ``'recency'``）。
@@ -743,7 +743,7 @@ def bgnbd_predict(summary, params, t, *, frequency_col: str = "frequency", recen
     用校准期拟合、再把这个预测和留出期里实际的购买次数相比，就是在检验模型。
 
     参数：
-        {shared:summary}
+        ``summary``：:func:`btyd_summary` 的结果（DataFrame），每位客户一行，含重复购买次数、recency 和 T 三列。
         {shared:params}
         ``t``：预测多长时间（非负数，与 ``summary`` 的 T 同单位）。
         ``frequency_col``：重复购买次数 x 所在的列名（默认 ``'frequency'``）。
