@@ -23,6 +23,8 @@ signature; the tests then generate the matching bad inputs. Further fields, all 
 - ``choices``: string parameters that must be one of a fixed set (a typo must be rejected);
 - ``array_ok``: number parameters that also accept a list of numbers;
 - ``fixed_columns``: ``{table parameter: (column, ...)}`` for columns read by a fixed name;
+- ``text``: further parameters that accept only text (output column names such as ``score_col``);
+  titles and axis labels (:data:`TEXT_PARAMS`) are found by name;
 - ``empty``: ``"ok"`` when an empty table legitimately gives an empty result;
 - ``one_purchase``: an extra check for a log in which every customer bought once;
 - ``zero_total``: calls whose rate denominators are 0, each with ``"nan"`` or ``"error"``;
@@ -93,6 +95,7 @@ class Entry:
     choices: tuple[str, ...] = ()       # string options that must be one of a fixed set
     array_ok: tuple[str, ...] = ()      # number options that also accept a list/array/Series of numbers
     fixed_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # {table param: columns read by name}
+    text: tuple[str, ...] = ()          # output names that accept only text (besides TEXT_PARAMS)
 
     def strategy(self) -> st.SearchStrategy:
         return self.valid if self.valid is not None else st.just(self.example)
@@ -102,10 +105,13 @@ class Entry:
 
 DATE_OPTION = re.compile(r"^(as_of|start|end|.*_date|date_from|date_to)$")
 
+# Titles and labels drawn on a figure: only text (str) is accepted, None where the default is None.
+TEXT_PARAMS = frozenset({"title", "label", "xlabel", "ylabel", "value_label", "loop_label", "unit"})
+
 
 @dataclass(frozen=True)
 class Role:
-    kind: str          # frame, series, column, column_list, weights, dataset, axes, boolean, number, date, choice
+    kind: str          # frame, series, column, column_list, weights, dataset, axes, boolean, number, date, choice, text
     param: str         # the parameter; for a column read by a fixed name (``fixed``), the column's name
     frame: str | None = None     # for columns: the table parameter the column belongs to
     column_kind: str | None = None   # for columns: numeric, date, other
@@ -141,7 +147,9 @@ def roles(func, call: Call, entry: "Entry | None" = None) -> list[Role]:
         optional = spec.default is None or "None" in ann
         owner = next((name for name, frame in frames.items()
                       if _hashable(value) and value in frame.columns), None)
-        if param in frames:
+        if param in TEXT_PARAMS or (entry is not None and param in entry.text):
+            found.append(Role("text", param, optional=optional))
+        elif param in frames:
             found.append(Role("frame", param))
         elif isinstance(value, pd.Series):
             found.append(Role("series", param))
@@ -671,6 +679,7 @@ REGISTRY.update({
         example=Call((_grades, {"credit": 1, "revenue": 2, "complaints": 1}), {"lower_is_better": ["complaints"]}),
         check=check_weighted_grade, valid=grade_inputs(), duplicates="count",
         bad={"cuts": [(40.0, 70.0), (70.0, 140.0), "70"], "labels": ["ABC", ("A", "B")]},
+        text=("score_col", "grade_col"),
         zero_total=[(Call((_grades, {"credit": 0, "revenue": 0})), "error")]),
     "visit_plan": Entry(
         example=Call((_book,), {"visits_per_month": {"A": 4, "B": 2, "C": 1}, "hours_per_visit": 1.5,

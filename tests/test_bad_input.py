@@ -55,6 +55,8 @@ def test_roles_are_found_in_the_examples():
         ("rfm_table", "date_col"): ("column", "date"), ("rfm_table", "as_of"): ("date", None),
         ("lead_grade", "annual_sales"): ("column", "numeric"), ("suggest_method", "nature"): ("choice", None),
         ("classify_objections", "texts"): ("series", None), ("visit_plan", "visits_per_month"): ("weights", None),
+        ("plot_bar", "title"): ("text", None), ("plot_sbg", "label"): ("text", None),
+        ("weighted_grade", "score_col"): ("text", None), ("weighted_grade", "grade_col"): ("text", None),
     }
     for key, value in expected.items():
         if key[0] in REGISTRY:
@@ -293,6 +295,21 @@ def test_an_option_outside_the_allowed_choices_is_rejected(name, role, data):
     value = call.bound(getattr(crmlib, name))[role.param]
     bad = data.draw(st.one_of(typos(str(value), set()), st.sampled_from([1, True, ["x"]])), label="choice")
     expect_error(name, call.replace(getattr(crmlib, name), role.param, bad), role.param)
+
+
+@pytest.mark.parametrize("name, role", cases("text"))
+def test_a_title_or_label_that_is_not_text_is_rejected_before_drawing(name, role):
+    """Titles, axis labels and output column names take only text (``None`` too where that is the default)."""
+    func = getattr(crmlib, name)
+    call = REGISTRY[name].example.fresh()
+    bads = [pd.DataFrame({"标题": ["a", "b"]}), 3, ["标题"]] + ([] if role.optional else [None])
+    for bad in bads:
+        wrong = call.replace(func, role.param, bad)
+        plt.close("all")
+        with pytest.raises(crmlib.CRMInputError):
+            func(*wrong.args, **wrong.kwargs)
+        assert plt.get_fignums() == [], f"{name} drew a figure before rejecting {role.param}={bad!r}"
+        expect_error(name, wrong, role.param)
 
 
 def extra_bad_cases() -> list:
