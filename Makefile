@@ -77,7 +77,7 @@ release: setup
 	$(BIN)/crmcourse release
 
 datasets: setup
-	$(BIN)/python -m crmlib.data.generate
+	$(BIN)/python -m data_builders.generate
 
 # Benchmarks compare against lifetimes, which only the bench extra installs.
 bench: setup

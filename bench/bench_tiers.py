@@ -12,10 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # data_builders (not installed)
 from results import record, timed  # noqa: E402
 
 import crmlib  # noqa: E402
-from crmlib.data.generate import big_transactions  # noqa: E402
+from data_builders.generate import big_transactions  # noqa: E402
 
 REPEAT = 5
 

@@ -104,7 +104,7 @@ dependencies = [
 packages = ["crmlib", "crmlib.data"]
 
 [tool.setuptools.package-data]
-"crmlib.data" = ["*.csv"]
+"crmlib.data" = ["*.csv", "*.txt"]
 """
 
 
@@ -349,11 +349,11 @@ def pack(output=None, names: list[str] | None = None, *, repo: Path | None = Non
         files[f"chapters/{name}.ipynb"] = student.read_bytes()
     for module in sorted((repo / "crmlib").glob("*.py")):
         files[f"crmlib/{module.name}"] = module.read_bytes()
-    data = sorted((repo / "datasets").glob("*.csv"))
+    data = sorted((repo / "crmlib" / "data").glob("*.csv"))
     if not any(p.name == "catalog.csv" for p in data) or not any(p.name == "data_dictionary.csv" for p in data):
-        raise FileNotFoundError(f"{repo / 'datasets'} 里缺少 catalog.csv 或 data_dictionary.csv。")
+        raise FileNotFoundError(f"{repo / 'crmlib' / 'data'} 里缺少 catalog.csv 或 data_dictionary.csv。")
     files["crmlib/data/__init__.py"] = DATA_INIT.encode()
-    for table in data:
+    for table in data + sorted((repo / "crmlib" / "data").glob("*.txt")):   # the data and its licence notes
         files[f"crmlib/data/{table.name}"] = table.read_bytes()
     files["pyproject.toml"] = student_pyproject(repo).encode()
     files["Makefile"] = student_makefile(names[0]).encode()

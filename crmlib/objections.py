@@ -6,7 +6,7 @@
 
 处理方法的规则只有一份（``_TRUE_OBJECTION_METHOD``）：:func:`suggest_method`、
 :data:`HANDLING_METHODS` 的"适用情形"和第 03 章的方法表都按它写；数据生成器
-（datasets/builders/objections.py 的 ``TRUE_METHOD``）与它相同，有测试检查。
+（data_builders/builders/objections.py 的 ``TRUE_METHOD``）与它相同，有测试检查。
 """
 from __future__ import annotations
 

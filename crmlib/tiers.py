@@ -1,6 +1,7 @@
 """客户分级：帕累托（80/20）表、ABC 分类、客户金字塔、RFM、十级线索分级、加权综合分级与拜访计划。
 
-对应教材"客户分级及其管理"一节：
+第 4 章 ``04_grading``（客户分级）的库模块；数据来自 ``data_builders/builders/carton.py`` 与 ``bank.py``，
+测试在 ``tests/test_tiers.py`` 与 ``tests/test_cases_04.py``。对应教材"客户分级及其管理"一节：
 
 * :func:`pareto_table` / :func:`top_share` / :func:`plot_pareto`：按价值从高到低排好客户，
   看前 x% 的客户贡献了多少价值（80/20 规律）；

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 
 import crmlib
-from crmlib.data.builders import objections as builder
+from data_builders.builders import objections as builder
 
 PREFIX = r"^(说实话，|嗯……|老实讲，|这个嘛，)"
 

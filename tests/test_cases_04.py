@@ -1,4 +1,4 @@
-"""第 04 章案例数据的性质：课文和练习依赖这些性质成立。"""
+"""第 04 章（04_grading，客户分级）案例数据的性质：课文和练习依赖这些性质成立。"""
 import numpy as np
 import pandas as pd
 import pytest

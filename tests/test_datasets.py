@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import crmlib
-from crmlib.data import generate
+from data_builders import generate
 from conftest import REPO
 
 
@@ -29,7 +29,7 @@ def test_every_listed_dataset_loads_and_matches_its_dictionary():
 
 
 def test_catalog_has_a_chinese_title_and_row_count_per_dataset():
-    catalog = pd.read_csv(REPO / "datasets" / "catalog.csv", dtype={"chapter": str})
+    catalog = pd.read_csv(REPO / "crmlib" / "data" / "catalog.csv", dtype={"chapter": str})
     for row in catalog.itertuples():
         assert len(crmlib.load_dataset(row.dataset)) == row.rows
         assert any("\u4e00" <= ch <= "\u9fff" for ch in row.title)
@@ -55,15 +55,15 @@ def test_unknown_name_lists_valid_ones_and_suggests_the_closest(call):
 
 def test_regenerating_with_the_seed_reproduces_the_committed_files(tmp_path):
     written = generate.write_all(tmp_path)
-    committed = sorted(p.name for p in (REPO / "datasets").glob("*.csv"))
+    committed = sorted(p.name for p in (REPO / "crmlib" / "data").glob("*.csv"))
     assert sorted(p.name for p in written) == committed
-    match, mismatch, errors = filecmp.cmpfiles(REPO / "datasets", tmp_path, committed, shallow=False)
+    match, mismatch, errors = filecmp.cmpfiles(REPO / "crmlib" / "data", tmp_path, committed, shallow=False)
     assert mismatch == [] and errors == []
 
 
 def test_a_different_seed_gives_different_data(tmp_path):
     generate.write_all(tmp_path, seed=generate.SEED + 1)
-    assert (tmp_path / "shop_transactions.csv").read_bytes() != (REPO / "datasets" / "shop_transactions.csv").read_bytes()
+    assert (tmp_path / "shop_transactions.csv").read_bytes() != (REPO / "crmlib" / "data" / "shop_transactions.csv").read_bytes()
 
 
 def test_loading_works_from_any_working_directory(tmp_path):

@@ -111,7 +111,7 @@ def test_default_keywords_are_read_only_and_a_copy_is_editable():
 
 def test_one_method_rule_everywhere():
     """suggest_method, HANDLING_METHODS' best_for column and the data generator agree on every true objection."""
-    from crmlib.data.builders import objections as builder
+    from data_builders.builders import objections as builder
 
     assert dict(ob._TRUE_OBJECTION_METHOD) == builder.TRUE_METHOD
     assert set(builder.METHODS) == set(ob.HANDLING_METHODS.index)

@@ -27,7 +27,7 @@ DAY = datetime.date(2024, 9, 1)
 TOP = "crm-course-student-2024-09-01"
 NAMES = chapter_names()
 # Every file the edition may hold (relative to its top folder); anything else is a failure.
-ALLOWED = [r"chapters/\d\d_\w+\.ipynb", r"crmlib/\w+\.py", r"crmlib/data/__init__\.py", r"crmlib/data/\w+\.csv",
+ALLOWED = [r"chapters/\d\d_\w+\.ipynb", r"crmlib/\w+\.py", r"crmlib/data/__init__\.py", r"crmlib/data/\w+\.csv", r"crmlib/data/LICENSE-[\w-]+\.txt",
            r"pyproject\.toml", r"Makefile", r"start\.sh", r"workcopy\.py", r"README\.md", r"LICENSE",
            r"\.jupyter-settings/overrides\.json"]
 
@@ -81,8 +81,9 @@ def test_archive_holds_chapters_crmlib_and_data(edition):
         assert files[f"chapters/{name}.ipynb"] == (CHAPTERS / f"{name}.ipynb").read_bytes()
     for module in (REPO / "crmlib").glob("*.py"):
         assert files[f"crmlib/{module.name}"] == module.read_bytes()
-    for table in (REPO / "datasets").glob("*.csv"):
+    for table in (REPO / "crmlib" / "data").glob("*.csv"):
         assert files[f"crmlib/data/{table.name}"] == table.read_bytes()
+    assert files["crmlib/data/LICENSE-lifetimes.txt"] == (REPO / "crmlib" / "data" / "LICENSE-lifetimes.txt").read_bytes()
     assert "crmlib/data/catalog.csv" in files and "crmlib/data/data_dictionary.csv" in files
     assert "crmlib/data/metro_customers.csv" in files
     for name in ("pyproject.toml", "Makefile", "start.sh", "README.md", ".jupyter-settings/overrides.json"):
@@ -93,7 +94,7 @@ def test_archive_holds_nothing_else(edition):
     files = relative(edition["files"])
     for name in files:
         assert any(re.fullmatch(pattern, name) for pattern in ALLOWED), f"unexpected member {name}"
-        assert not name.startswith(("assignments/", "tests/", "bench/", ".git", "crmcourse/", "datasets/"))
+        assert not name.startswith(("assignments/", "tests/", "bench/", ".git", "crmcourse/", "data_builders/"))
         assert "gradebook" not in name and "source" not in name.split("/")
     assert not any(name.startswith("assignments/") or "/assignments/" in name for name in edition["files"])
     assert "crmlib/data/generate.py" not in files and not any("builders" in name for name in files)
@@ -249,9 +250,6 @@ def fake_repo(tmp_path: Path, chapter: str | None = None) -> Path:
     old = (CHAPTERS / f"{chapter}.ipynb").stat().st_mtime - 60
     os.utime(repo / "assignments" / "source" / chapter / f"{chapter}.ipynb", (old, old))
     shutil.copytree(REPO / "crmlib", repo / "crmlib", ignore=shutil.ignore_patterns("__pycache__"))
-    (repo / "datasets").mkdir()
-    for table in (REPO / "datasets").glob("*.csv"):
-        shutil.copy(table, repo / "datasets")
     for name in ("pyproject.toml", "LICENSE", ".jupyter-settings/overrides.json"):
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / name, repo / name)

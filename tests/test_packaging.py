@@ -69,7 +69,7 @@ def wheel(tmp_path_factory):
 
 def test_wheel_ships_every_dataset_and_the_dictionary(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for csv in (REPO / "datasets").glob("*.csv"):
+    for csv in (REPO / "crmlib" / "data").glob("*.csv"):
         assert f"crmlib/data/{csv.name}" in names
     assert "crmcourse/cli.py" in names
 

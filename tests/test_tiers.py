@@ -1,4 +1,4 @@
-"""crmlib.tiers：帕累托表、ABC、金字塔、RFM、十级线索分级、加权综合分级、拜访计划。"""
+"""crmlib.tiers（第 4 章 04_grading 的库模块）：帕累托表、ABC、金字塔、RFM、十级线索分级、加权综合分级、拜访计划。"""
 import numpy as np
 import pandas as pd
 import pytest

@@ -1,7 +1,7 @@
 """CDNOW 客户汇总（第 5 章验证 BG/NBD 用）：不是合成数据，而是已发表的真实数据。
 
-原始文件 ``datasets/raw/cdnow_customers_summary.csv`` 逐字节复制自 lifetimes 0.11.3（MIT 许可）随包
-发布的同名文件，来源与许可见 ``datasets/raw/README.md``。这里只把列名 ``ID`` 改成 ``customer_id``，
+原始文件 ``data_builders/raw/cdnow_customers_summary.csv`` 逐字节复制自 lifetimes 0.11.3（MIT 许可）随包
+发布的同名文件，来源与许可见 ``data_builders/raw/README.md``。这里只把列名 ``ID`` 改成 ``customer_id``，
 不用随机数。Fader、Hardie 和 Lee（2005）在这份数据上得到 BG/NBD 参数 r 0.243、α 4.414、a 0.793、b 2.426。
 """
 from __future__ import annotations

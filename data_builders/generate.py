@@ -1,8 +1,8 @@
 """课程全部案例数据的唯一生成器（带种子，可复现）。
 
-    python -m crmlib.data.generate        # 或 make datasets
+    python -m data_builders.generate      # 在仓库根目录运行，或 make datasets
 
-会重写本目录下的每个 CSV、``catalog.csv`` 与 ``data_dictionary.csv``。同一种子
+会重写 ``crmlib/data/`` 里的每个 CSV、``catalog.csv`` 与 ``data_dictionary.csv``（crmlib 安装时带上的数据）。同一种子
 生成的文件逐字节相同（tests/test_datasets.py 检查）。每个案例模块拿到自己的随机数
 发生器（由总种子和模块名派生），因此增加一个案例不会改变其他案例的数据。
 
@@ -22,6 +22,8 @@ from .builders import shop, metro, carton, bank, objections, development, churn,
 SEED = 20241123
 BUILDERS = [shop, metro, carton, bank, objections, development, churn, retention, cdnow]
 HERE = Path(__file__).resolve().parent
+# Where load_dataset reads the case data: the crmlib package itself.
+DATA = HERE.parent / "crmlib" / "data"
 
 
 def _rng_for(module, seed: int) -> np.random.Generator:
@@ -46,7 +48,7 @@ def _to_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8", date_format="%Y-%m-%d")
 
 
-def write_all(out_dir: Path = HERE, seed: int = SEED) -> list[Path]:
+def write_all(out_dir: Path = DATA, seed: int = SEED) -> list[Path]:
     """生成并写出全部 CSV、目录和数据字典；返回写出的文件。"""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -87,7 +89,7 @@ def big_transactions(n_rows: int = 1_000_000, n_customers: int = 100_000, seed: 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="重新生成课程案例数据")
-    parser.add_argument("--out", type=Path, default=HERE, help="输出目录（默认：本目录）")
+    parser.add_argument("--out", type=Path, default=DATA, help="输出目录（默认：crmlib/data/）")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     for path in write_all(args.out, args.seed):
