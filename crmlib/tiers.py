@@ -206,7 +206,7 @@ def plot_pareto(table, *, customer_share_col: str = "customer_share", value_shar
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_xlabel("累计客户占比（按价值从高到低）")
     ax.set_ylabel(f"累计{value_label}占比")
-    ax.set_title(title or "帕累托曲线")
+    ax.set_title("帕累托曲线" if title is None else title)
     ax.legend(loc="lower right", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
@@ -372,7 +372,7 @@ def plot_pyramid(summary, *, customers_col: str = "customers", share_col: str = 
     ax.set_xlim(-0.55, 1.15)
     ax.set_ylim(0, levels)
     ax.axis("off")
-    ax.set_title(title or "客户价值金字塔")
+    ax.set_title("客户价值金字塔" if title is None else title)
     return ax
 
 
