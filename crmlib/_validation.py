@@ -52,7 +52,7 @@ def fail(func: str, message: str) -> CRMInputError:
     return CRMInputError(f"{func}：{message}")
 
 
-def require_frame(data, func: str, *, param: str = "data", allow_empty: bool = False) -> pd.DataFrame:
+def require_frame(data, func: str, *, param: str = "data") -> pd.DataFrame:
     """检查 ``data`` 是非空 DataFrame，原样返回（不复制、不修改）。"""
     if isinstance(data, pd.Series):
         raise fail(func, f"参数 {param} 需要 DataFrame，收到的是 Series。"
@@ -60,15 +60,14 @@ def require_frame(data, func: str, *, param: str = "data", allow_empty: bool = F
     if not isinstance(data, pd.DataFrame):
         raise fail(func, f"参数 {param} 需要 pandas DataFrame，收到的是 "
                          f"{type(data).__name__}：{_show(data)}。请先用 pd.DataFrame(...) 或 load_dataset(...) 得到表格。")
-    if not allow_empty and data.shape[0] == 0:
+    if data.shape[0] == 0:
         raise fail(func, f"参数 {param} 是空表（0 行），无法计算。请检查筛选条件是否把数据全部过滤掉了。")
-    if not allow_empty and data.shape[1] == 0:
+    if data.shape[1] == 0:
         raise fail(func, f"参数 {param} 没有任何列，无法计算。请传入含数据列的表格。")
     return data
 
 
-def require_columns(data, func: str, *, param: str = "data", allow_empty: bool = False,
-                    **columns: str) -> pd.DataFrame:
+def require_columns(data, func: str, *, param: str = "data", **columns: str) -> pd.DataFrame:
     """检查 ``data`` 是 DataFrame 且含有给定的列。
 
     关键字参数的名字是 crmlib 函数的参数名（如 ``amount_col``），值是列名。
@@ -78,7 +77,7 @@ def require_columns(data, func: str, *, param: str = "data", allow_empty: bool =
     ...
     crmlib._validation.CRMMissingColumnError: demo：找不到列 'customer_id'。现有列：id。请用 customer_col='…' 指定。
     """
-    require_frame(data, func, param=param, allow_empty=allow_empty)
+    require_frame(data, func, param=param)
     for option, column in columns.items():
         if isinstance(column, (bool, np.bool_)) or not isinstance(column, (str, int, np.integer)):
             raise fail(func, f"参数 {option} 应该是列名（字符串），收到的是 {type(column).__name__}：{_show(column)}。")
@@ -258,8 +257,7 @@ def _same_option(value, option) -> bool:
         return False
 
 
-def weights_mapping(weights, func: str, param: str = "weights", *, columns: Iterable[str] | None = None,
-                    data: pd.DataFrame | None = None) -> dict[str, float]:
+def weights_mapping(weights, func: str, param: str = "weights", *, data: pd.DataFrame | None = None) -> dict[str, float]:
     """检查权重是 {列名: 非负数} 的字典，且至少一个为正；返回新字典。"""
     if not isinstance(weights, Mapping):
         hint = "可以用 weights.to_dict() 转成字典。" if isinstance(weights, pd.Series) else "列表没有列名，请写成字典。"
@@ -273,8 +271,26 @@ def weights_mapping(weights, func: str, param: str = "weights", *, columns: Iter
         if data is not None and key not in data.columns:
             existing = ", ".join(map(str, data.columns))
             raise CRMMissingColumnError(f"{func}：{param} 里的列 {key!r} 不在表中。现有列：{existing}。")
-        if columns is not None and key not in set(columns):
-            raise fail(func, f"{param} 里的 {key!r} 不是可用的指标：{', '.join(columns)}。")
     if sum(clean.values()) <= 0:
         raise fail(func, f"参数 {param} 的权重之和为 0，请至少给一个指标设置正权重。")
     return clean
+
+
+def weights_and_directions(weights, lower_is_better, func: str, data: pd.DataFrame) -> tuple[dict[str, float], frozenset]:
+    """多指标加权打分的两个参数：``weights`` 是 {列名: 非负权重}，``lower_is_better`` 是其中"越小越好"的列。
+
+    >>> frame = pd.DataFrame({"revenue": [1.0], "complaints": [0]})
+    >>> weights_and_directions({"revenue": 2, "complaints": 1}, "complaints", "demo", frame)
+    ({'revenue': 2.0, 'complaints': 1.0}, frozenset({'complaints'}))
+    """
+    clean = weights_mapping(weights, func, data=data)
+    if isinstance(lower_is_better, str):
+        lower_is_better = [lower_is_better]
+    if not isinstance(lower_is_better, (list, tuple, set, frozenset, pd.Index)):
+        raise fail(func, f"参数 lower_is_better 应该是列名的列表，例如 [{next(iter(clean))!r}]，"
+                         f"收到的是 {type(lower_is_better).__name__}。")
+    stray = [col for col in lower_is_better if col not in clean]
+    if stray:
+        raise fail(func, f"lower_is_better 里的 {', '.join(map(repr, stray))} 没有出现在 weights 里。"
+                         f"请先在 weights 中给它设置权重：{', '.join(map(repr, clean))}。")
+    return clean, frozenset(lower_is_better)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._docs import shared_docs
-from ._validation import CRMMissingColumnError, fail, number, numeric_column, require_columns, text, weights_mapping
+from ._validation import CRMMissingColumnError, fail, number, numeric_column, require_columns, text, weights_and_directions
 from .plotting import new_axes
 
 __all__ = ["customer_profit", "bad_customer_flags", "attractiveness_score", "segment_summary",
@@ -171,16 +171,7 @@ def attractiveness_score(customers, weights, *, lower_is_better=()) -> pd.Series
     """
     func = "attractiveness_score"
     require_columns(customers, func, param="customers")
-    clean = weights_mapping(weights, func, data=customers)
-    if isinstance(lower_is_better, str):
-        lower_is_better = [lower_is_better]
-    if not isinstance(lower_is_better, (list, tuple, set, frozenset, pd.Index)):
-        raise fail(func, f"参数 lower_is_better 应该是列名的列表，例如 ['avg_delay_days']，"
-                         f"收到的是 {type(lower_is_better).__name__}。")
-    unknown = [col for col in lower_is_better if col not in clean]
-    if unknown:
-        raise fail(func, f"lower_is_better 里的 {', '.join(map(repr, unknown))} 没有出现在 weights 里。"
-                         f"请先在 weights 中给它设置权重：{', '.join(map(repr, clean))}。")
+    clean, lower_is_better = weights_and_directions(weights, lower_is_better, func, customers)
     total = sum(clean.values())
     score = pd.Series(0.0, index=customers.index)
     for col, weight in clean.items():

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ._docs import shared_docs
 from ._validation import (CRMMissingColumnError, _show, date_column, fail, number, numeric_column,
-                          require_columns, require_frame, text, weights_mapping)
+                          require_columns, require_frame, text, weights_and_directions)
 from ._log import customer_codes, cutoff_day
 from .plotting import new_axes
 
@@ -664,15 +664,7 @@ def weighted_grade(customers, weights, *, lower_is_better=(), cuts=(70.0, 40.0),
     """
     func = "weighted_grade"
     require_frame(customers, func, param="customers")
-    clean = weights_mapping(weights, func, data=customers)
-    if isinstance(lower_is_better, str):
-        lower_is_better = [lower_is_better]
-    if not isinstance(lower_is_better, (list, tuple, set, frozenset, pd.Index)):
-        raise fail(func, f"参数 lower_is_better 应该是列名的列表，例如 ['complaints']，收到的是 {type(lower_is_better).__name__}。")
-    stray = [c for c in lower_is_better if c not in clean]
-    if stray:
-        raise fail(func, f"lower_is_better 里的 {', '.join(map(repr, stray))} 没有出现在 weights 里："
-                         f"{', '.join(map(repr, clean))}。")
+    clean, lower_is_better = weights_and_directions(weights, lower_is_better, func, customers)
     if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
         raise fail(func, f"参数 labels 应该是一组等级名，例如 ('A', 'B', 'C')，收到的是 {_show(labels)}。")
     cut_values = _cuts(cuts, func, "cuts", upper=100.0, decreasing=True)
