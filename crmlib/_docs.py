@@ -44,16 +44,24 @@ SHARED = {
     "profit_col": "客户利润（元）所在的列名（默认 ``'profit'``），可以为负；通常是 :func:`customer_profit` 算出的列。",
 }
 
+# Parameter lists that whole families of functions share: ``{shared:log}`` stands for all of its lines.
+GROUPS = {
+    "log": ("transactions", "customer_col", "date_col", "amount_col", "as_of"),
+    "lifecycle": ("purchases", "customer_col", "period_col", "amount_col", "window", "trial_periods",
+                  "decline_ratio", "growth", "exit_periods", "as_of"),
+}
+
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)\{shared:(?P<name>\w+)\}[ \t]*$", re.M)
 
 
 def shared_docs(func):
     """Fill the ``{shared:name}`` lines of ``func``'s docstring with the shared descriptions."""
     def describe(match: re.Match) -> str:
-        name = match["name"]
-        if name not in SHARED:
-            raise KeyError(f"{func.__qualname__}: no shared description for {name!r} in crmlib/_docs.py")
-        return f"{match['indent']}``{name}``：{SHARED[name]}"
+        names = GROUPS.get(match["name"], (match["name"],))
+        unknown = [name for name in names if name not in SHARED]
+        if unknown:
+            raise KeyError(f"{func.__qualname__}: no shared description for {unknown[0]!r} in crmlib/_docs.py")
+        return "\n".join(f"{match['indent']}``{name}``：{SHARED[name]}" for name in names)
 
     if func.__doc__:
         func.__doc__ = _PLACEHOLDER.sub(describe, func.__doc__)

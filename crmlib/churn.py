@@ -87,16 +87,7 @@ def churn_rate(lost, customers) -> float:
     ...
     crmlib._validation.CRMInputError: churn_rate：参数 customers（消费人数）是 0，流失率无法计算。...
     """
-    func = "churn_rate"
-    lost = _count(lost, func, "lost")
-    customers = _count(customers, func, "customers")
-    if customers == 0:
-        raise fail(func, "参数 customers（消费人数）是 0，流失率无法计算。请确认这一期确实有客户在消费，"
-                         "或者换一个有客户的时期。")
-    if lost > customers:
-        raise fail(func, f"参数 lost={lost:g} 大于 customers={customers:g}：流失的客户不可能比消费人数还多。"
-                         f"请检查两个数是否写反了。")
-    return float(lost / customers)
+    return _share_of_customers(lost, customers, "churn_rate", "lost", "流失率", "流失的客户")
 
 
 def retention_rate(retained, customers) -> float:
@@ -111,16 +102,20 @@ def retention_rate(retained, customers) -> float:
     >>> retention_rate(170, 200) == 1 - churn_rate(200 - 170, 200)
     True
     """
-    func = "retention_rate"
-    retained = _count(retained, func, "retained")
+    return _share_of_customers(retained, customers, "retention_rate", "retained", "保持率", "保持下来的客户")
+
+
+def _share_of_customers(count, customers, func: str, param: str, rate: str, who: str) -> float:
+    """``count / customers`` for the textbook's two rates, with their checks (``rate``, ``who``: the wording)."""
+    count = _count(count, func, param)
     customers = _count(customers, func, "customers")
     if customers == 0:
-        raise fail(func, "参数 customers（消费人数）是 0，保持率无法计算。请确认这一期确实有客户在消费，"
+        raise fail(func, f"参数 customers（消费人数）是 0，{rate}无法计算。请确认这一期确实有客户在消费，"
                          "或者换一个有客户的时期。")
-    if retained > customers:
-        raise fail(func, f"参数 retained={retained:g} 大于 customers={customers:g}：保持下来的客户不可能比消费人数还多。"
+    if count > customers:
+        raise fail(func, f"参数 {param}={count:g} 大于 customers={customers:g}：{who}不可能比消费人数还多。"
                          f"请检查两个数是否写反了。")
-    return float(retained / customers)
+    return float(count / customers)
 
 
 @shared_docs
@@ -533,11 +528,7 @@ def btyd_summary(transactions, *, customer_col: str = "customer_id", date_col: s
     结果每位客户一行，以客户编号为索引（按编号排序），所有列都是浮点数。晚于 ``as_of`` 的交易报错。
 
     参数：
-        {shared:transactions}
-        {shared:customer_col}
-        {shared:date_col}
-        {shared:amount_col}
-        {shared:as_of}
+        {shared:log}
         ``freq``：时间单位，``'D'``（天，默认）或 ``'W'``（周）。
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "a"],

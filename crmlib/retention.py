@@ -324,16 +324,7 @@ def lifecycle_path(purchases, *, customer_col="customer_id", period_col="quarter
     每一列只用到截至那一期的数据：第 t 列就是 ``lifecycle_stage(..., as_of=t)`` 的 ``stage``。
 
     参数：
-        {shared:purchases}
-        {shared:customer_col}
-        {shared:period_col}
-        {shared:amount_col}
-        {shared:window}
-        {shared:trial_periods}
-        {shared:decline_ratio}
-        {shared:growth}
-        {shared:exit_periods}
-        {shared:as_of}
+        {shared:lifecycle}
 
     >>> tiny = pd.DataFrame({"customer_id": ["A"] * 7, "quarter": [1, 2, 3, 4, 5, 6, 9],
     ...                      "amount": [10.0, 10, 60, 80, 80, 20, 10]})
@@ -370,16 +361,7 @@ def lifecycle_stage(purchases, *, customer_col="customer_id", period_col="quarte
     ``tenure`` 至今的期数、``recent``、``previous``、``peak``、``stage`` 阶段、``ended``。
 
     参数：
-        {shared:purchases}
-        {shared:customer_col}
-        {shared:period_col}
-        {shared:amount_col}
-        {shared:window}
-        {shared:trial_periods}
-        {shared:decline_ratio}
-        {shared:growth}
-        {shared:exit_periods}
-        {shared:as_of}
+        {shared:lifecycle}
 
     >>> tiny = pd.DataFrame({"customer_id": ["A", "A", "A", "A", "B", "B", "C"],
     ...                      "quarter": [1, 2, 3, 4, 3, 4, 1],

@@ -388,11 +388,7 @@ def rfm_table(transactions, *, customer_col: str = "customer_id", date_col: str 
     - ``monetary``：消费金额合计。
 
     参数：
-        {shared:transactions}
-        {shared:customer_col}
-        {shared:date_col}
-        {shared:amount_col}
-        {shared:as_of}
+        {shared:log}
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "b", "a", "a"],
     ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-08", "2024-01-10"]),
