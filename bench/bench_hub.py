@@ -38,6 +38,7 @@ def run(students: int) -> dict:
 
     work = Path(tempfile.mkdtemp(prefix="crm-hub-bench-", dir="/tmp"))
     room = Classroom(students, work)
+    load_before = os.getloadavg()[0]
     try:
         room.setup()
         room.start_hub()
@@ -47,7 +48,8 @@ def run(students: int) -> dict:
     finally:
         room.teardown()
         clean_workdir(work)
-    return {"students": students, "timings": room.timings, "memory": room.memory}
+    return {"students": students, "timings": room.timings, "memory": room.memory, "cpus": os.cpu_count(),
+            "load_before": load_before, "load_after": os.getloadavg()[0]}
 
 
 def body(m: dict) -> str:
@@ -62,6 +64,7 @@ def body(m: dict) -> str:
         rows.append(("one server within that (median / slowest)",
                      f"{t['spawn_each_median_s']:.1f} s / {t['spawn_each_max_s']:.1f} s"))
     rows += [
+        ("memory of the hub and its proxy", f"{mem['hub_and_proxy_mb']:.0f} MB" if "hub_and_proxy_mb" in mem else "–"),
         ("memory per student, idle server (median)", f"{statistics.median(idle):.0f} MB" if idle else "–"),
         ("memory per student, server + chapter 00's kernel (median)", f"{statistics.median(busy):.0f} MB" if busy else "–"),
         (f"{n} students answer chapter 00 in their kernels and submit (4 at a time)",
@@ -70,8 +73,13 @@ def body(m: dict) -> str:
          f"{t['autograde_class_s']:.1f} s ({t['autograde_class_s'] / n:.1f} s each)"),
     ]
     table = "\n".join(f"| {k} | {v} |" for k, v in rows)
+    load = ""
+    if "load_before" in m:
+        load = (f" (load average {m['load_before']:.1f} before the run, {m['load_after']:.1f} after, "
+                f"on {m.get('cpus', '?')} cores)")
     return (f"A class of {n} simulated students on a real JupyterHub at 127.0.0.1 (`make hub-test`, "
-            f"`bench/bench_hub.py`): 2 cores shared with other work, so these are upper bounds.\n\n"
+            f"`bench/bench_hub.py`), every step through the hub; the machine's cores were shared with "
+            f"other work{load}, so these are upper bounds.\n\n"
             f"| step | measured |\n|---|---|\n{table}\n")
 
 

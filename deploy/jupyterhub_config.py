@@ -65,6 +65,9 @@ c.Spawner.environment = {
     "PATH": os.pathsep.join([os.path.join(VENV, "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
     # The exchange (nbgrader_config.py of the environment and of the instructor's course read it).
     "CRM_EXCHANGE": EXCHANGE,
+    # A JupyterLab Terminal is a login shell, whose /etc/profile sets PATH afresh:
+    # /etc/profile.d/crm-course.sh (deploy/setup-server.sh) puts this environment first again.
+    "CRM_HUB_VENV": VENV,
     "PYTHONUNBUFFERED": "1",
 }
 # A class logging in at once on two cores: servers take longer than the defaults allow.

@@ -115,6 +115,19 @@ c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "$COURSE_ID"
 c.Exchange.root = os.environ.get("CRM_EXCHANGE") or "$EXCHANGE"
 EOF
+# JupyterLab's Terminal under the hub is a login shell: /etc/profile sets PATH afresh, which would
+# hide crmcourse and jupyter. The hub gives every server CRM_HUB_VENV; this puts it first again
+# (and does nothing in any other login).
+cat > /etc/profile.d/crm-course.sh <<'EOF'
+# The classroom server's course environment in JupyterLab's Terminal (deploy/setup-server.sh).
+if [ -n "${CRM_HUB_VENV:-}" ] && [ -d "$CRM_HUB_VENV/bin" ]; then
+    case ":$PATH:" in
+        *":$CRM_HUB_VENV/bin:"*) ;;
+        *) PATH="$CRM_HUB_VENV/bin:$PATH"; export PATH ;;
+    esac
+fi
+EOF
+chmod 644 /etc/profile.d/crm-course.sh
 mkdir -p "$PREFIX/etc"
 install -m 644 "$REPO/deploy/jupyterhub_config.py" "$PREFIX/etc/jupyterhub_config.py"
 {

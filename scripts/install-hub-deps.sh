@@ -65,15 +65,20 @@ if ! [ -x "$VENV/bin/python" ]; then
     $SUDO "$VENV/bin/python" -m pip install --quiet --upgrade pip "setuptools>=69" wheel
 fi
 
-# The course package's files: reinstalled only when one of them changed.
-stamp="$(cd "$REPO" && find crmlib crmcourse datasets pyproject.toml .jupyter-settings -type f \
+# The course package's files (the packages and their data; datasets/ in older layouts of the
+# repository): reinstalled only when one of them changed.
+package_files=()
+for path in pyproject.toml README.md LICENSE crmlib crmcourse datasets; do
+    [ -e "$REPO/$path" ] && package_files+=("$path")
+done
+stamp="$(cd "$REPO" && find "${package_files[@]}" .jupyter-settings -type f \
             -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)"
 if [ "$(cat "$VENV/.course-stamp" 2>/dev/null)" != "$stamp" ]; then
     say "正在安装课程环境（JupyterHub、JupyterLab、nbgrader、crmlib、crmcourse；第一次需要几分钟）……"
     # A copy of the repository's package files, so building the wheel writes nothing into the repository.
     build="$(mktemp -d)"
     trap 'rm -rf "$build"' EXIT
-    (cd "$REPO" && tar -cf - --exclude=__pycache__ pyproject.toml README.md LICENSE crmlib crmcourse datasets) \
+    (cd "$REPO" && tar -cf - --exclude=__pycache__ "${package_files[@]}") \
         | tar -xf - -C "$build"
     PYTHONWARNINGS=ignore $SUDO "$VENV/bin/python" -m pip install --quiet "$build[hub]"
     PYTHONWARNINGS=ignore $SUDO "$VENV/bin/python" -m pip install --quiet --no-deps --force-reinstall "$build"

@@ -7,13 +7,14 @@ under ``CRM_HUB_PREFIX`` (default /opt/crm-course-test, kept apart from a real s
 
 * deploy/setup-server.sh makes the instructor, the course directory and the exchange;
   deploy/add-students.sh makes N student accounts with random passwords;
-* each person logs in through the hub's API (a token requested with their Unix password) and
-  starts a server through it; the instructor runs ``crmcourse release --exchange`` in a kernel;
+* each person logs in on the hub's login page with their Unix password, takes an API token and
+  starts a server through the hub; the instructor runs ``crmcourse release --exchange`` in a
+  JupyterLab Terminal of their server (a login shell, as in the README);
 * each student fetches the chapter through the Assignment List's server API, answers it by
   running every code cell in a kernel of their own server (right, half right, blank or cheating),
   saves it through the contents API and submits it through the Assignment List;
-* the instructor collects, grades with ``crmcourse autograde`` and releases feedback, in a kernel
-  of their own server; every student fetches feedback through the Assignment List.
+* the instructor collects, grades with ``crmcourse autograde`` and releases feedback, in that
+  Terminal; every student fetches feedback through the Assignment List.
 
 Times and memory are recorded in ``Classroom.timings`` and ``Classroom.memory``.
 """
@@ -26,6 +27,7 @@ import os
 import pwd
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -309,13 +311,6 @@ class Classroom:
             raise RuntimeError(f"kernel code failed: {errors and errors[0].evalue}\n{text}")
         return json.loads(text.strip().splitlines()[-1])
 
-    def shell(self, ws: websocket.WebSocket, *command: str, timeout: float = 900) -> dict:
-        """Run a command from a kernel (as a terminal in JupyterLab would): returncode, stdout, stderr."""
-        code = ("import json, subprocess\n"
-                f"r = subprocess.run({list(command)!r}, capture_output=True, text=True, timeout={timeout})\n"
-                "print(json.dumps({'returncode': r.returncode, 'stdout': r.stdout, 'stderr': r.stderr}))\n")
-        return self.run_python(ws, code, timeout + 30)
-
     # --- the class -----------------------------------------------------------------------------
     def bring_up(self, names: list[str]) -> dict[str, float]:
         """Log every name in and start their servers, all at once; seconds per server."""
@@ -340,6 +335,12 @@ class Classroom:
             except psutil.Error:
                 pass
         return total / 1e6
+
+    def hub_rss(self) -> float:
+        """MB of resident memory of the hub and its proxy (the users' servers, also its children, excluded)."""
+        hub = psutil.Process(self.hub.pid)
+        procs = [hub] + [p for p in hub.children(recursive=True) if p.uids().real == 0]
+        return sum(p.memory_info().rss for p in procs) / 1e6
 
     def answer(self, name: str, source_nb) -> nbformat.NotebookNode:
         """Fetch the chapter, answer it in a kernel of the student's server, save it, submit it."""
@@ -377,12 +378,41 @@ class Classroom:
         self.assignment_action(name, "submit")
         return fetched
 
-    def instructor(self, *command: str, timeout: float = 900) -> dict:
-        ws = self.kernel(self.teacher, "hub-test.ipynb")
+    def terminal(self, name: str, *command: str, timeout: float = 900) -> dict:
+        """Run a command in a JupyterLab Terminal of ``name``'s server, as the README tells the
+        instructor to: returncode and everything the terminal showed (stdout; stderr is empty).
+
+        Under the hub the Terminal is a login shell: /etc/profile sets PATH afresh, so this also
+        checks that the course environment's commands (crmcourse) are found there."""
+        r = self.server(name, "POST", "api/terminals", timeout=60)
+        r.raise_for_status()
+        term = r.json()["name"]
+        ws = websocket.create_connection(f"ws://127.0.0.1:{self.port}/user/{name}/terminals/websocket/{term}",
+                                         header=[f"Authorization: token {self.tokens[name]}"], timeout=60)
+        # The marker's value only exists once the command ended (the echoed input shows `%s`).
+        line = shlex.join(command) + "; printf '\\n@@crm-rc=%s@@\\n' \"$?\"\r"
+        shown, found = "", None
+        deadline = time.monotonic() + timeout
         try:
-            return self.shell(ws, *command, timeout=timeout)
+            ws.send(json.dumps(["stdin", line]))
+            while found is None:
+                ws.settimeout(max(1.0, deadline - time.monotonic()))
+                raw = ws.recv()
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{' '.join(command)}: no end in {timeout} s in the terminal:\n{shown[-3000:]}")
+                kind, *rest = json.loads(raw)
+                if kind == "stdout":
+                    shown += rest[0]
+                    found = re.search(r"@@crm-rc=(\d+)@@", shown)
+                elif kind == "disconnect":
+                    raise RuntimeError(f"the terminal closed:\n{shown[-3000:]}")
         finally:
             ws.close()
+            self.server(name, "DELETE", f"api/terminals/{term}", timeout=60)
+        return {"returncode": int(found.group(1)), "stdout": shown[: found.start()], "stderr": ""}
+
+    def instructor(self, *command: str, timeout: float = 900) -> dict:
+        return self.terminal(self.teacher, *command, timeout=timeout)
 
     def probe(self, name: str, paths: dict[str, str]) -> dict[str, str]:
         """What ``name``'s own kernel gets when it lists or reads each path: 'ok' or the error's name."""

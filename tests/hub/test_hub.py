@@ -2,9 +2,9 @@
 
 The hub is set up with deploy/setup-server.sh and deploy/add-students.sh (real Unix accounts, made
 and removed here), listens on 127.0.0.1 only, and everything goes through it: logins through the
-hub's API, the Assignment List's fetch / submit / fetch-feedback, kernels of each user's own server;
-the instructor runs crmcourse (release --exchange, collect, autograde, feedback --exchange) in a
-kernel of theirs. Checks: students fetch the student edition, the gradebook holds the N students
+hub's login page and API, the Assignment List's fetch / submit / fetch-feedback, kernels of each
+user's own server; the instructor runs crmcourse (release --exchange, collect, autograde,
+feedback --exchange) in a JupyterLab Terminal of theirs. Checks: students fetch the student edition, the gradebook holds the N students
 under their own ids with the expected scores, each student fetches only their own feedback, and
 no student's server can read another's home, the exchange's inbound folder, the feedback folder
 or the instructor's course. CRM_HUB_STUDENTS sets N (default 10); times and memory go to
@@ -39,13 +39,15 @@ def run_class(room: Classroom, log=print) -> dict:
     source_nb = nbformat.read(SOURCE, as_version=4)
     room.bring_up([room.teacher])
     out["release"] = room.instructor("crmcourse", "release", CHAPTER, "--exchange")
-    log(f"released: {out['release']['returncode']}")
+    if out["release"]["returncode"]:
+        raise RuntimeError(f"crmcourse release in the instructor's Terminal:\n{out['release']['stdout'][-3000:]}")
 
     out["spawn_s"] = room.bring_up(room.students)
     room.timings["spawn_each_median_s"] = statistics.median(out["spawn_s"].values())
     room.timings["spawn_each_max_s"] = max(out["spawn_s"].values())
     time.sleep(2)
     room.memory["student_idle_mb"] = [room.rss_of(s) for s in room.students]
+    room.memory["hub_and_proxy_mb"] = room.hub_rss()
     log(f"{len(room.students)} servers up in {room.timings[f'servers_up_{len(room.students)}_s']:.1f} s")
 
     started = time.monotonic()
@@ -126,6 +128,7 @@ def disabled_extensions(page: str) -> list[str]:
 def classroom():
     work = Path(tempfile.mkdtemp(prefix="crm-hub-", dir="/tmp"))
     room = Classroom(N, work)
+    load_before = os.getloadavg()[0]  # the machine's other work (the numbers depend on it)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         room.setup()
@@ -140,7 +143,8 @@ def classroom():
         room.teardown()
         clean_workdir(work)
         (ARTIFACTS / "measurements.json").write_text(json.dumps(
-            {"students": N, "timings": room.timings, "memory": room.memory}, indent=1), encoding="utf-8")
+            {"students": N, "timings": room.timings, "memory": room.memory, "cpus": os.cpu_count(),
+             "load_before": load_before, "load_after": os.getloadavg()[0]}, indent=1), encoding="utf-8")
 
 
 def scores(room: Classroom) -> dict[str, float]:
