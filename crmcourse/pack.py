@@ -136,9 +136,11 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 # 您在 work/ 里的个人副本上作答：第一次启动时从 chapters/ 复制，以后从不覆盖（workcopy.py）。
+# launch_lab.py 先检查端口（被占用时给出中文提示），再启动 JupyterLab，就绪后用中文告诉您地址和怎样停止。
 lab: setup
-	$(BIN)/python workcopy.py --repo "$(CURDIR)" --work work
-	$(BIN)/jupyter lab $(NO_BROWSER) $(AS_ROOT) --port=$(PORT) --ServerApp.port_retries=0 \\
+	@$(BIN)/python workcopy.py --repo "$(CURDIR)" --work work
+	@$(BIN)/python launch_lab.py --port $(PORT) --repo "$(CURDIR)" -- \\
+		$(BIN)/jupyter lab $(NO_BROWSER) $(AS_ROOT) --port=$(PORT) --ServerApp.port_retries=0 \\
 		--ServerApp.root_dir="$(CURDIR)" \\
 		--LabApp.default_url=/lab/tree/work/{first_chapter}.ipynb
 
@@ -358,7 +360,8 @@ def pack(output=None, names: list[str] | None = None, *, repo: Path | None = Non
     files["pyproject.toml"] = student_pyproject(repo).encode()
     files["Makefile"] = student_makefile(names[0]).encode()
     files["start.sh"] = START_SH.encode()
-    files["workcopy.py"] = (Path(__file__).with_name("workcopy.py")).read_bytes()
+    for helper in ("workcopy.py", "launch_lab.py"):   # standard library only: they run before anything is installed
+        files[helper] = Path(__file__).with_name(helper).read_bytes()
     files["README.md"] = student_readme(top, names).encode()
     files[".jupyter-settings/overrides.json"] = (repo / ".jupyter-settings" / "overrides.json").read_bytes()
     if (repo / "LICENSE").is_file():

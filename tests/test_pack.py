@@ -28,7 +28,7 @@ TOP = "crm-course-student-2024-09-01"
 NAMES = chapter_names()
 # Every file the edition may hold (relative to its top folder); anything else is a failure.
 ALLOWED = [r"chapters/\d\d_\w+\.ipynb", r"crmlib/\w+\.py", r"crmlib/data/__init__\.py", r"crmlib/data/\w+\.csv", r"crmlib/data/LICENSE-[\w-]+\.txt",
-           r"pyproject\.toml", r"Makefile", r"start\.sh", r"workcopy\.py", r"README\.md", r"LICENSE",
+           r"pyproject\.toml", r"Makefile", r"start\.sh", r"workcopy\.py", r"launch_lab\.py", r"README\.md", r"LICENSE",
            r"\.jupyter-settings/overrides\.json"]
 
 
@@ -138,6 +138,8 @@ def test_make_lab_starts_like_the_main_makefile(edition):
                  "--LabApp.default_url=/lab/tree/work/00_getting_started.ipynb", "python workcopy.py"):
         assert flag in lab
     assert files["workcopy.py"] == (REPO / "crmcourse" / "workcopy.py").read_bytes()
+    assert files["launch_lab.py"] == (REPO / "crmcourse" / "launch_lab.py").read_bytes()
+    assert "python launch_lab.py --port $(PORT)" in files["Makefile"].decode()
     assert "pip install --quiet -e ." in makefile and "overrides.json $(VENV)/share/jupyter/lab/settings/" in makefile
     assert files[".jupyter-settings/overrides.json"] == (REPO / ".jupyter-settings/overrides.json").read_bytes()
     assert "make lab" in files["start.sh"].decode() and "make lab" in files["README.md"].decode()
