@@ -339,8 +339,14 @@ class Classroom:
     def hub_rss(self) -> float:
         """MB of resident memory of the hub and its proxy (the users' servers, also its children, excluded)."""
         hub = psutil.Process(self.hub.pid)
-        procs = [hub] + [p for p in hub.children(recursive=True) if p.uids().real == 0]
-        return sum(p.memory_info().rss for p in procs) / 1e6
+        total = 0
+        for proc in [hub, *hub.children(recursive=True)]:
+            try:
+                if proc.uids().real == 0:
+                    total += proc.memory_info().rss
+            except psutil.Error:  # a process that ended meanwhile
+                pass
+        return total / 1e6
 
     def answer(self, name: str, source_nb) -> nbformat.NotebookNode:
         """Fetch the chapter, answer it in a kernel of the student's server, save it, submit it."""
