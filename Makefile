@@ -11,7 +11,7 @@ WORK   ?= work
 NO_BROWSER := $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 AS_ROOT    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup sandbox lab test test-browser hub-test release datasets bench clean
+.PHONY: setup sandbox lab test test-integrity test-browser hub-test release datasets bench clean
 
 # Creates .venv when missing and (re)installs the project when pyproject.toml changes.
 # Chinese progress lines say what is happening (the first run downloads for a few minutes).
@@ -55,6 +55,10 @@ lab: setup
 
 test: setup sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=10
+
+# The kernel attack battery on every chapter (make test runs it on two; tests/test_integrity.py).
+test-integrity: setup sandbox
+	CRM_FULL_BATTERY=1 $(BIN)/python -m pytest -n 2 --dist loadgroup -q tests/test_integrity.py
 
 # The course in a real headless browser (tests/browser/): installs chromium, a CJK font and
 # Playwright when missing, then starts JupyterLab with `make lab` on a free port. Screenshots

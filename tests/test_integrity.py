@@ -23,6 +23,12 @@ through the instructor's real command line (``crmcourse release``, ``collect --f
   ``do_execute``, audit hooks, event hooks disguised as IPython's, a spoofed tamper probe,
   answer objects that read the test's frames, reading files, printing "passed".
 
+The kernel battery (``libs-raw`` and ``attack-N``) does not depend on what a chapter asks (the hidden
+tests run outside the kernel, on decoded values), so ``make test`` runs it on chapter 00 (the
+fewest exercises: the most cells per attack) and the last chapter only, and each chapter's
+``full``, ``blank`` and ``mixed-N`` everywhere; ``CRM_FULL_BATTERY=1`` (``make test-integrity``,
+run by ``.ci/run``) runs the battery on every chapter.
+
 Each cheat and attack must score 0 on every autograded cell (so never more than the honest
 submission). Every feedback page is searched for the hidden tests' lines and their expected
 literals, in plain text and decoded (base64, hex, zlib, rot13, reversed text, ``\\u``
@@ -31,6 +37,7 @@ honest solution's own code shows (the full submission's page) do not count.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +52,8 @@ from conftest import new_course, once_per_worker
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTERS = chapters(REPO / "assignments")
+# Chapters graded with the kernel battery (libs-raw, attack-N): see the module docstring.
+BATTERY = set(CHAPTERS) if os.environ.get("CRM_FULL_BATTERY") == "1" else {CHAPTERS[0], CHAPTERS[-1]}
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="评分沙箱基于 Linux 的 bubblewrap")
 
 
@@ -74,8 +83,10 @@ def graded(request, tmp_path_factory):
     student = N.read(N.release_notebook(course, chapter))
     exes = N.exercises(source)
     cheat_plans = {f"mixed-{i}": plan for i, plan in enumerate(cheats.mixed_plans(exes))}
-    cheat_plans["libs-raw"] = cheats.libs_plan(exes)
-    attack_plans = {f"attack-{i}": plan for i, plan in enumerate(attacks.attack_plans(exes))}
+    attack_plans = {}
+    if chapter in BATTERY:
+        cheat_plans["libs-raw"] = cheats.libs_plan(exes)
+        attack_plans = {f"attack-{i}": plan for i, plan in enumerate(attacks.attack_plans(exes))}
     inbox = tmp / "inbox"
     inbox.mkdir()
     for name, plan in cheat_plans.items():
@@ -132,7 +143,7 @@ def test_kernel_death_and_tampering_are_reported(graded):
     statuses = graded["statuses"]
     if len(graded["exercises"]) > 1:
         assert statuses["mixed-0"] in ("tampered", "tests_missing"), statuses["mixed-0"]
-    if len(graded["exercises"]) > 2:
+    if len(graded["exercises"]) > 2 and "libs-raw" in statuses:
         assert statuses["libs-raw"] == "crashed", statuses["libs-raw"]
 
 
@@ -202,6 +213,10 @@ def test_full_solution_gets_every_point(graded):
 def test_blank_gets_nothing(graded):
     scored = {k: s for k, s in graded["scores"]["blank"].items() if s[0] > 0}
     assert not scored, f"{graded['chapter']}：空白提交得了分：{scored}"
+
+
+def test_the_kernel_battery_ran_where_planned(graded):
+    assert bool(graded["plans"]) == (graded["chapter"] in BATTERY) and len(BATTERY) >= 2
 
 
 def test_attacks_get_nothing(graded):
