@@ -10,7 +10,7 @@
 * 日期列可以是 datetime，也可以是能解析的日期字符串（建议写成 ``'2024-03-01'``）；
   解析不了的值、缺失日期、纯数字都会报错；
 * 带时区的日期先换算成 UTC 再去掉时区，不带时区的日期保持原样；
-* 晚于 ``as_of`` 的日期报错（见 :func:`not_after`），不会悄悄丢弃。
+* 晚于 ``as_of`` 那一天的日期报错（见 ``crmlib/_log.py`` 的 :func:`cutoff_day`），不会悄悄丢弃。
 """
 from __future__ import annotations
 
@@ -166,22 +166,6 @@ def as_timestamp(value, func: str, param: str) -> pd.Timestamp:
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     return stamp
-
-
-def not_after(dates: pd.Series, as_of: pd.Timestamp, func: str, *, column: str, param: str = "as_of") -> pd.Series:
-    """检查日期都不晚于 ``as_of``（统一的处理办法：晚于截止日的记录报错，不悄悄丢弃）。
-
-    >>> not_after(pd.Series(pd.to_datetime(["2024-01-05"])), pd.Timestamp("2024-01-01"), "demo", column="date")
-    Traceback (most recent call last):
-    ...
-    crmlib._validation.CRMInputError: demo：列 'date' 有 1 条记录晚于 as_of=2024-01-01（最晚 2024-01-05）。...
-    """
-    later = dates > as_of
-    if later.any():
-        raise fail(func, f"列 {column!r} 有 {int(later.sum())} 条记录晚于 {param}={as_of:%Y-%m-%d}"
-                         f"（最晚 {dates.max():%Y-%m-%d}）。如果只想分析截止日之前的数据，"
-                         f"请先筛选：df[df[{column!r}] <= {param}]；否则请把 {param} 设得晚一些。")
-    return dates
 
 
 def number(value, func: str, param: str, *, minimum: float | None = None, maximum: float | None = None,

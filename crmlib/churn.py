@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._docs import shared_docs
-from ._validation import (_show, as_timestamp, boolean, choice, date_column, fail, not_after, number, numeric_column,
+from ._validation import (_show, boolean, choice, date_column, fail, number, numeric_column,
                           require_columns, require_frame, text)
 from ._log import customer_codes, cutoff_day
 from .plotting import new_axes

@@ -142,11 +142,13 @@ def test_dates_later_than_as_of_are_an_error(name, role):
     assert run(name, call.replace(func, role.param, frame[column].max())) is not None
 
 
-def test_not_after_helper():
+def test_cutoff_day_helper():
+    from crmlib._log import cutoff_day
+
     dates = pd.Series(pd.to_datetime(["2024-01-01", "2024-02-01"]))
-    assert v.not_after(dates, pd.Timestamp("2024-02-01"), "demo", column="date") is dates
-    with pytest.raises(crmlib.CRMInputError, match=r"列 'date' 有 1 条记录晚于 as_of=2024-01-15.*df\[df\['date'\] <= as_of\]"):
-        v.not_after(dates, pd.Timestamp("2024-01-15"), "demo", column="date")
+    assert cutoff_day("2024-02-01", dates, "demo", "date") == pd.Timestamp("2024-02-01")
+    with pytest.raises(crmlib.CRMInputError, match=r"列 'date' 有 1 条记录晚于 as_of=2024-01-15.*df\[df\['date'\] < '2024-01-16'\]"):
+        cutoff_day("2024-01-15", dates, "demo", "date")
 
 
 # ------------------------------------------------------------------ time zones
