@@ -26,7 +26,9 @@ any, is put back.
 The folder is untrusted input: only regular files are taken (a symbolic link named
 ``alice.ipynb`` pointing at the teacher version, a FIFO, a device, a link to a folder are
 refused, never opened or followed), each at most ``MAX_NOTEBOOK_BYTES``; every refused
-entry is named on a Chinese line. Archives (.zip, .tar) are not read: unpack them first
+entry is named on a Chinese line. The exchange's inbound folder is untrusted too: nbgrader
+collect only ever sees a copy of it made by the same rules (:func:`safe_inbound`). Run as
+root, both are read with the rights of the folder's owner (crmcourse.unprivileged). Archives (.zip, .tar) are not read: unpack them first
 (with a tool that does not restore links, or check what it restored).
 """
 from __future__ import annotations
@@ -37,6 +39,7 @@ import json
 import os
 import re
 import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -301,6 +304,7 @@ def collect_exchange_report(course_dir: Path, chapter: str, update: bool = False
                     before[student] = fingerprint
     # nbgrader collect --update deletes the submission it replaces: keep a copy of each first.
     stash = base / f".collect-{os.getpid()}"
+    mirror = None
     try:
         if before:
             stash.mkdir(parents=True)
@@ -309,7 +313,8 @@ def collect_exchange_report(course_dir: Path, chapter: str, update: bool = False
                     untrusted.copy_tree(base / student / chapter, stash / student, KEEP_LIMITS)
                 except OSError:
                     pass
-        args = ["collect", chapter] + (["--update"] if update else [])
+        mirror = safe_inbound(inbound, chapter, report)
+        args = ["collect", chapter, f"--Exchange.root={mirror}"] + (["--update"] if update else [])
         done = nbgrader_cli.run(course_dir, *args)
         log = (done.stdout or "") + (done.stderr or "")
         for line in log.splitlines():
@@ -340,11 +345,54 @@ def collect_exchange_report(course_dir: Path, chapter: str, update: bool = False
                 report.new.append(student)
     finally:
         untrusted.remove(stash)
+        if mirror is not None:
+            untrusted.remove(mirror)
     if not update:
         newer = _newer_in_exchange(inbound, base, chapter, report.unchanged)
         report.unchanged = [s for s in report.unchanged if s not in newer]
         report.waiting = newer
     return report
+
+
+def safe_inbound(inbound: Path, chapter: str, report: Collected) -> Path:
+    """An exchange root holding a safe copy of the inbound submissions of ``chapter``, for nbgrader collect.
+
+    nbgrader collect copies the inbound folders with ``shutil.copytree``, which follows links,
+    as whoever runs it (often root); a student can put anything into the inbound folder. So
+    it collects from this copy instead: regular files only, each submission read with its
+    owner's rights (:mod:`crmcourse.unprivileged`), the limits of :data:`KEEP_LIMITS`. Every
+    refused entry is named in ``report.refused``. The copy keeps each folder's owner, so
+    nbgrader's check that the owner matches the student id still works. The caller removes it.
+    """
+    root = Path(tempfile.mkdtemp(prefix="crm-inbound-"))
+    mirror = root / inbound.parent.name / "inbound"
+    mirror.mkdir(parents=True)
+    try:
+        names = sorted(os.listdir(inbound))
+    except OSError as error:
+        raise CourseError(f"无法读取 exchange 的收件箱 {inbound}（{untrusted.reason(error)}）") from error
+    for name in names:
+        parts = name.rsplit("+", 3)
+        if len(parts) < 3 or parts[1] != chapter:
+            continue
+        shown = untrusted.printable(name)
+        st = _lstat(inbound / name)
+        if st is None:
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            report.refused.append(f"拒收 exchange 里的 {shown}：{untrusted.not_regular(st.st_mode)}")
+            continue
+        try:
+            copied = untrusted.copy_tree(inbound / name, mirror / name, KEEP_LIMITS)
+        except OSError as error:
+            report.refused.append(f"拒收 exchange 里的 {shown}：{error}")
+            untrusted.remove(mirror / name)
+            continue
+        for path, why in copied.refused:
+            report.refused.append(f"拒收 {untrusted.printable(parts[0])} 提交里的 {untrusted.printable(path)}：{why}")
+        if os.geteuid() == 0:
+            os.chown(mirror / name, st.st_uid, st.st_gid, follow_symlinks=False)
+    return root
 
 
 def _newer_in_exchange(inbound: Path, base: Path, chapter: str, students: list[str]) -> list[str]:

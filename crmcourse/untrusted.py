@@ -9,17 +9,23 @@ Everything here therefore
 * takes regular files only: links, FIFOs, sockets and device files are refused (never
   opened, so a FIFO cannot block and a device cannot be read);
 * stops at limits: folder depth, number of files, bytes per file and bytes in total;
-* never raises for what it finds: it names every refused entry, in Chinese.
-
-Only the standard library is used.
+* refuses a file with more than one name (a hard link could be another user's file);
+* never raises for what it finds: it names every refused entry, in Chinese;
+* when run as root, reads as somebody else: the folder's owner, or a throw-away uid that
+  may only read (:mod:`crmcourse.unprivileged`); the child that reads sends the bytes back
+  and this process writes them into its own folder.
 """
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import shutil
 import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from . import unprivileged
 
 CHUNK = 1 << 20
 
@@ -81,6 +87,17 @@ def kind(mode: int) -> str:
     return "特殊文件"
 
 
+_ERRNO_WORDS = {
+    errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "已不存在",
+    errno.ELOOP: "是符号链接", errno.ENOTDIR: "不是文件夹", errno.EIO: "读写出错",
+}
+
+
+def reason(error: OSError) -> str:
+    """Why an operating-system call failed, in Chinese where the cause is a common one."""
+    return _ERRNO_WORDS.get(error.errno or 0) or error.strerror or str(error)
+
+
 def not_regular(mode: int) -> str:
     return f"是{kind(mode)}，不是普通文件"
 
@@ -126,11 +143,13 @@ def open_regular(name: str | Path, dir_fd: int | None = None, max_bytes: int | N
     try:
         fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
     except OSError as error:  # ELOOP: it became a link in between
-        raise Refused(f"无法打开（{error.strerror}）") from error
+        raise Refused(f"无法打开（{reason(error)}）") from error
     try:
         now = os.fstat(fd)
         if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
             raise Refused("读取时被替换成了别的文件")
+        if now.st_nlink > 1:
+            raise Refused(f"是硬链接（同一个文件有 {now.st_nlink} 个名字），不是单独的文件")
         if max_bytes is not None and now.st_size > max_bytes:
             raise Refused(f"文件过大（{now.st_size} 字节，上限 {max_bytes} 字节）")
         os.set_blocking(fd, True)
@@ -141,8 +160,36 @@ def open_regular(name: str | Path, dir_fd: int | None = None, max_bytes: int | N
 
 
 def read_file(path: Path | str, max_bytes: int = 100 * 1024 ** 2,
-              dir_fd: int | None = None) -> tuple[bytes, os.stat_result]:
-    """(content, fstat) of a regular file: no link followed, at most ``max_bytes``, else :class:`Refused`."""
+              dir_fd: int | None = None) -> tuple[bytes, os.stat_result | unprivileged.FileStatus]:
+    """(content, status) of a regular file: no link followed, at most ``max_bytes``, else :class:`Refused`.
+
+    As root the file is read by a child that is not root (see the module's text).
+    """
+    if not unprivileged.is_root():
+        return _read_own(path, max_bytes, dir_fd)
+    folder = dir_fd
+    if folder is None:
+        path = Path(path)
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+        path = path.name
+    try:
+        def produce():
+            try:
+                data, st = _read_own(path, max_bytes, folder)
+            except OSError as error:
+                yield _failure(error), b""
+                return
+            yield dict(unprivileged.stat_record(st), kind="file"), data
+
+        record, data = _only(_as_reader(folder, produce))
+        _raise_for(record)
+        return data, unprivileged.FileStatus.of(record)
+    finally:
+        if dir_fd is None:
+            os.close(folder)
+
+
+def _read_own(path: Path | str, max_bytes: int, dir_fd: int | None) -> tuple[bytes, os.stat_result]:
     fd, st = open_regular(path, dir_fd=dir_fd, max_bytes=max_bytes)
     try:
         data = bytearray()
@@ -155,6 +202,35 @@ def read_file(path: Path | str, max_bytes: int = 100 * 1024 ** 2,
                 raise Refused(f"文件过大（超过 {max_bytes} 字节）")
     finally:
         os.close(fd)
+
+
+def _failure(error: OSError) -> dict:
+    """A record for an error met while reading (it crosses from the reading child as JSON)."""
+    if isinstance(error, Refused):
+        return {"kind": "refused", "why": str(error)}
+    return {"kind": "oserror", "errno": error.errno or 0, "why": reason(error)}
+
+
+def _raise_for(record: dict) -> None:
+    if record.get("kind") == "refused":
+        raise Refused(record.get("why", "拒收"))
+    if record.get("kind") == "oserror":
+        why = str(record.get("why", ""))
+        raise OSError(record["errno"], why) if record.get("errno") else OSError(why)
+
+
+def _only(records: Iterator[tuple[dict, bytes]]) -> tuple[dict, bytes]:
+    found = list(records)
+    if len(found) != 1:
+        raise OSError("读取进程没有给出结果")
+    return found[0]
+
+
+def _as_reader(folder_fd: int, produce: Callable[[], Iterator[tuple[dict, bytes]]]) -> Iterator[tuple[dict, bytes]]:
+    """``produce()``'s records: made right here, or, as root, by a child reading as somebody else."""
+    if not unprivileged.is_root():
+        return produce()
+    return unprivileged.stream(produce, unprivileged.reader_of(folder_fd))
 
 
 def read_bytes(path: Path | str, max_bytes: int = 100 * 1024 ** 2, dir_fd: int | None = None) -> bytes:
@@ -186,39 +262,6 @@ def remove(path: Path | str) -> None:
         os.unlink(path)
 
 
-def _copy_data(src_fd: int, dst_fd: int, limit: int) -> int:
-    copied = 0
-    while True:
-        chunk = os.read(src_fd, min(CHUNK, limit + 1 - copied))
-        if not chunk:
-            return copied
-        copied += len(chunk)
-        if copied > limit:
-            raise Refused(f"文件过大（超过 {limit} 字节）")
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(dst_fd, view):]
-
-
-def copy_file(name: str, src_dir_fd: int, dst_dir_fd: int, max_bytes: int, mode: int = 0o644) -> int:
-    """Copy one regular file between two open folders; the copy is new (``O_EXCL``), never a link target."""
-    fd, st = open_regular(name, dir_fd=src_dir_fd, max_bytes=max_bytes)
-    try:
-        out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
-                      mode, dir_fd=dst_dir_fd)
-        try:
-            size = _copy_data(fd, out, max_bytes)
-            os.utime(out, ns=(st.st_atime_ns, st.st_mtime_ns))
-        except BaseException:
-            os.close(out)
-            os.unlink(name, dir_fd=dst_dir_fd)
-            raise
-        os.close(out)
-        return size
-    finally:
-        os.close(fd)
-
-
 def copy_tree(src: Path | str, dest: Path | str, limits: CopyLimits = CopyLimits(), *,
               src_fd: int | None = None, skip: tuple[str, ...] = (".ipynb_checkpoints",)) -> Copied:
     """Copy the regular files below ``src`` into the new folder ``dest``.
@@ -226,8 +269,9 @@ def copy_tree(src: Path | str, dest: Path | str, limits: CopyLimits = CopyLimits
     ``dest`` must not exist (it is created; its parent is trusted). ``src`` is opened with
     ``O_NOFOLLOW`` (or ``src_fd`` is used, see :func:`open_dir`); nothing below it is followed.
     Names in ``skip`` are left out silently. Everything else that is not taken (links,
-    FIFOs, sockets, devices, folders too deep, files beyond the count or byte limits)
-    is listed in ``Copied.refused``.
+    FIFOs, sockets, devices, hard links, folders too deep, files beyond the count or byte
+    limits) is listed in ``Copied.refused``. As root, the walk and the reading happen in a
+    child that is not root; this process only writes into ``dest``.
     """
     report = Copied()
     own = src_fd is None
@@ -235,29 +279,39 @@ def copy_tree(src: Path | str, dest: Path | str, limits: CopyLimits = CopyLimits
         try:
             top = os.open(src, _DIR_FLAGS)
         except OSError as error:  # ELOOP / ENOTDIR: the folder itself is a link or no folder
-            raise Refused(f"{printable(str(src))}：不是文件夹（{error.strerror}）") from error
+            raise Refused(f"{printable(str(src))}：不是文件夹（{reason(error)}）") from error
     else:
         top = src_fd
-    os.mkdir(dest, 0o755)
-    out = os.open(dest, _DIR_FLAGS)
-    seen = [0]
     try:
-        _walk(top, out, "", 0, limits, report, skip, seen)
+        os.mkdir(dest, 0o755)
+        try:
+            for record, data in _as_reader(top, lambda: _entries(top, limits, skip)):
+                _take(record, data, Path(dest), report)
+        except OSError as error:  # the reading child failed: what was taken stays, the rest is named
+            report.refuse(".", f"读取中断（{reason(error)}）")
     finally:
-        os.close(out)
         if own:
             os.close(top)
     return report
 
 
-def _walk(src_fd: int, dst_fd: int, prefix: str, depth: int, limits: CopyLimits, report: Copied,
-          skip: tuple[str, ...], seen: list[int]) -> None:
+def _entries(top: int, limits: CopyLimits, skip: tuple[str, ...]) -> Iterator[tuple[dict, bytes]]:
+    """What of a folder is taken, as records: folders, files (with their bytes) and refusals."""
+    state = {"seen": 0, "files": 0, "bytes": 0}
+    yield from _walk(top, "", 0, limits, skip, state)
+
+
+def _walk(src_fd: int, prefix: str, depth: int, limits: CopyLimits, skip: tuple[str, ...],
+          state: dict) -> Iterator[tuple[dict, bytes]]:
+    def refused(path: str, why: str):
+        return {"kind": "refused", "path": path, "why": why}, b""
+
     names = []
     with os.scandir(src_fd) as entries:
         for entry in entries:
-            seen[0] += 1
-            if seen[0] > limits.max_entries:
-                report.refuse(prefix or ".", f"名字太多（超过 {limits.max_entries} 个），其余的没有查看")
+            state["seen"] += 1
+            if state["seen"] > limits.max_entries:
+                yield refused(prefix or ".", f"名字太多（超过 {limits.max_entries} 个），其余的没有查看")
                 break
             names.append(entry.name)
     for name in sorted(names):
@@ -267,43 +321,73 @@ def _walk(src_fd: int, dst_fd: int, prefix: str, depth: int, limits: CopyLimits,
         try:
             st = os.stat(name, dir_fd=src_fd, follow_symlinks=False)
         except OSError as error:
-            report.refuse(rel, f"无法读取（{error.strerror}）")
+            yield refused(rel, f"无法读取（{reason(error)}）")
             continue
         if stat.S_ISDIR(st.st_mode):
             if depth >= limits.max_depth:
-                report.refuse(rel + "/", f"文件夹层级过深（最多 {limits.max_depth} 层）")
+                yield refused(rel + "/", f"文件夹层级过深（最多 {limits.max_depth} 层）")
                 continue
             try:
                 sub = os.open(name, _DIR_FLAGS, dir_fd=src_fd)
             except OSError as error:
-                report.refuse(rel + "/", f"无法打开（{error.strerror}）")
+                yield refused(rel + "/", f"无法打开（{reason(error)}）")
                 continue
             try:
-                os.mkdir(name, 0o755, dir_fd=dst_fd)
-                out = os.open(name, _DIR_FLAGS, dir_fd=dst_fd)
-                try:
-                    _walk(sub, out, rel + "/", depth + 1, limits, report, skip, seen)
-                finally:
-                    os.close(out)
+                yield {"kind": "dir", "path": rel}, b""
+                yield from _walk(sub, rel + "/", depth + 1, limits, skip, state)
             finally:
                 os.close(sub)
             continue
         if not stat.S_ISREG(st.st_mode):
-            report.refuse(rel, not_regular(st.st_mode))
+            yield refused(rel, not_regular(st.st_mode))
             continue
-        if len(report.files) >= limits.max_files:
-            report.refuse(rel, f"文件太多（最多 {limits.max_files} 个）")
+        if state["files"] >= limits.max_files:
+            yield refused(rel, f"文件太多（最多 {limits.max_files} 个）")
             continue
-        room = min(limits.max_file_bytes, limits.max_bytes - report.bytes)
+        room = min(limits.max_file_bytes, limits.max_bytes - state["bytes"])
         if st.st_size > room:
             why = (f"文件过大（{st.st_size} 字节，上限 {limits.max_file_bytes} 字节）"
                    if st.st_size > limits.max_file_bytes else f"总大小超过 {limits.max_bytes} 字节")
-            report.refuse(rel, why)
+            yield refused(rel, why)
             continue
         try:
-            report.bytes += copy_file(name, src_fd, dst_fd, room)
-            report.files.append(rel)
+            data, now = _read_own(name, room, src_fd)
         except Refused as why:
-            report.refuse(rel, str(why))
+            yield refused(rel, str(why))
+            continue
         except OSError as error:
-            report.refuse(rel, f"无法复制（{error.strerror}）")
+            yield refused(rel, f"无法读取（{reason(error)}）")
+            continue
+        state["files"] += 1
+        state["bytes"] += len(data)
+        yield dict(unprivileged.stat_record(now), kind="file", path=rel), data
+
+
+def _take(record: dict, data: bytes, dest: Path, report: Copied) -> None:
+    """Apply one record of :func:`_entries` below ``dest`` (names checked again: never outside it)."""
+    kind, path = record.get("kind"), str(record.get("path", ""))
+    if kind == "refused":
+        report.refuse(path, str(record.get("why", "")))
+        return
+    parts = path.split("/")
+    if kind not in ("dir", "file") or any(p in ("", ".", "..") for p in parts):
+        report.refuse(printable(path), "名字不合法")
+        return
+    folder = open_dir(dest, *parts[:-1])
+    try:
+        if kind == "dir":
+            os.mkdir(parts[-1], 0o755, dir_fd=folder)
+            return
+        out = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+                      0o644, dir_fd=folder)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(out, view):]
+            os.utime(out, ns=(record["atime_ns"], record["mtime_ns"]))
+        finally:
+            os.close(out)
+        report.files.append(path)
+        report.bytes += len(data)
+    finally:
+        os.close(folder)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +127,55 @@ def test_repository_root_loads_the_course_configuration():
     assert "HideHiddenTestOutputs" in at_root["GenerateFeedback"]
     assert "SafeExecute" in at_root["Autograde"]
     assert str(COURSE / "exchange") in at_root["Exchange"]
+
+
+def test_collect_takes_only_regular_files_from_the_exchange(tmp_path):
+    """nbgrader collect follows links (shutil.copytree): the inbound folder reaches it only as a safe copy.
+
+    In the inbound folder: carol's honest submission; mallory's, whose notebook is a link to the
+    teacher version, with a link and a hard link to files outside the course; trudy's, whose whole
+    submission folder is a link to a folder holding the teacher version.
+    """
+    course = new_course(tmp_path / "course", CHAPTER)
+    crmcourse(course, "release", CHAPTER, "--exchange")
+    home = tmp_path / "carol"
+    home.mkdir()
+    as_student(home, course, "carol", "fetch_assignment", CHAPTER)
+    as_student(home, course, "carol", "submit", CHAPTER)
+    inbound = course / "exchange" / "crm" / "inbound"
+    (honest,) = list(inbound.iterdir())
+    stamp = honest.name.split("+")[2]
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    canary, hard = outside / "canary.txt", outside / "hard.txt"
+    canary.write_text("the teacher's secret")
+    hard.write_text("another secret")
+    for path in (canary, hard):
+        path.chmod(0o600)
+    teacher = source_notebook(course, CHAPTER)
+    mallory = inbound / f"mallory+{CHAPTER}+{stamp}+m"
+    mallory.mkdir()
+    shutil.copyfile(honest / "timestamp.txt", mallory / "timestamp.txt")
+    os.symlink(teacher, mallory / f"{CHAPTER}.ipynb")
+    os.symlink(canary, mallory / "canary.txt")
+    os.link(hard, mallory / "hard.txt")
+    shutil.copytree(teacher.parent, outside / "trudy")
+    os.symlink(outside / "trudy", inbound / f"trudy+{CHAPTER}+{stamp}+t")
+    before = {p: (p.read_bytes(), stat.S_IMODE(p.stat().st_mode)) for p in (canary, hard, teacher)}
+
+    collected = crmcourse(course, "collect", CHAPTER).stdout
+    submitted = course / "submitted"
+    assert (submitted / "carol" / CHAPTER / f"{CHAPTER}.ipynb").is_file()
+    assert not (submitted / "trudy").exists()
+    secrets = [b"the teacher's secret", b"another secret"]
+    for path in submitted.rglob("*"):
+        assert not path.is_symlink()
+        if path.is_file():
+            assert not any(s in path.read_bytes() for s in secrets), path
+    assert not (submitted / "mallory" / CHAPTER / f"{CHAPTER}.ipynb").exists()
+    for word in (f"{CHAPTER}.ipynb：是符号链接", "canary.txt：是符号链接", "hard.txt：是硬链接",
+                 f"trudy+{CHAPTER}+{stamp}+t：是符号链接"):
+        assert word in collected, collected
+    assert "mallory" in collected and "carol" in collected
+    assert before == {p: (p.read_bytes(), stat.S_IMODE(p.stat().st_mode)) for p in before}

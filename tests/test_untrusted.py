@@ -315,3 +315,90 @@ def test_the_execute_hook_caps_a_cell_as_soon_as_it_has_run():
     client.execute()
     assert output_size(nb.cells[0].outputs[0]) <= OUTPUT_BYTES + 1024 and cell_was_cut(nb.cells[0])
     assert seen[-1][1] <= OUTPUT_BYTES + 1024
+
+
+def test_a_hard_link_is_refused(tmp_path, canary):
+    """A hard link is a regular file that is also somebody else's file: never taken."""
+    src = tmp_path / "src"
+    src.mkdir()
+    os.link(canary, src / "answer.ipynb")
+    (src / "own.txt").write_text("mine")
+    copied = untrusted.copy_tree(src, tmp_path / "dest")
+    assert copied.files == ["own.txt"]
+    assert "硬链接" in dict(copied.refused)["answer.ipynb"]
+    with pytest.raises(untrusted.Refused, match="硬链接"):
+        untrusted.read_bytes(src / "answer.ipynb")
+
+
+root_only = pytest.mark.skipif(os.geteuid() != 0, reason="the tools give up root only when they have it")
+
+
+@root_only
+def test_as_root_a_students_folder_is_read_with_the_students_rights(tmp_path):
+    """Whatever root put into a student's folder that the student cannot read stays unread."""
+    student = tmp_path / "alice"
+    student.mkdir()
+    (student / "answer.ipynb").write_text("{}")
+    (student / "sub").mkdir()
+    (student / "sub" / "notes.txt").write_text("notes")
+    for path in (student, student / "answer.ipynb", student / "sub", student / "sub" / "notes.txt"):
+        os.chown(path, 4242, 4242)
+    (student / "root-only.txt").write_text("the teacher's secret")
+    (student / "root-only.txt").chmod(0o600)
+    copied = untrusted.copy_tree(student, tmp_path / "dest")
+    assert copied.files == ["answer.ipynb", "sub/notes.txt"]
+    assert dict(copied.refused)["root-only.txt"] == "无法打开（没有读取权限）"
+    assert not (tmp_path / "dest" / "root-only.txt").exists()
+    with pytest.raises(untrusted.Refused, match="没有读取权限"):
+        untrusted.read_bytes(student / "root-only.txt")
+    # what the tools write stays theirs: the copy belongs to this process, not to the student
+    assert {p.stat().st_uid for p in (tmp_path / "dest").rglob("*")} == {0}
+
+
+@root_only
+def test_the_reading_child_is_not_root_and_can_change_nothing(tmp_path, canary):
+    from crmcourse import unprivileged
+
+    def probe():
+        status = dict(line.split(":\t", 1) for line in Path("/proc/self/status").read_text().splitlines()
+                      if ":\t" in line)
+        record = {"uid": os.getuid(), "euid": os.geteuid(), "groups": os.getgroups(),
+                  "caps": int(status["CapEff"].strip(), 16), "read": Path(canary).read_text()}
+        for attempt in (lambda: open(canary, "a"), lambda: os.chmod(canary, 0o666), lambda: os.unlink(canary),
+                        lambda: (tmp_path / "new").write_text("x")):
+            try:
+                attempt()
+                record["changed"] = True
+            except PermissionError:
+                pass
+        yield record, b""
+
+    root_folder = os.open(tmp_path, os.O_RDONLY)
+    try:
+        reader = unprivileged.reader_of(root_folder)
+    finally:
+        os.close(root_folder)
+    assert reader.read_all and reader.uid >= 2_000_000_000
+    ((record, _),) = list(unprivileged.stream(probe, reader))
+    assert record["uid"] == record["euid"] == reader.uid and record["groups"] == []
+    assert record["caps"] == 1 << unprivileged.CAP_DAC_READ_SEARCH  # may read, nothing else
+    assert record["read"] == "the teacher's secret" and "changed" not in record
+    assert canary.read_text() == "the teacher's secret" and stat.S_IMODE(canary.stat().st_mode) == 0o600
+
+    owned = unprivileged.Reader(4242, 4242, read_all=False)
+    with pytest.raises(PermissionError):  # the owner's rights only: the canary is root's
+        list(unprivileged.stream(probe, owned))
+
+
+def test_a_failing_reader_is_reported_not_hung(tmp_path):
+    from crmcourse import unprivileged
+
+    def broken():
+        yield {"kind": "file"}, b"x"
+        raise ValueError("boom")
+
+    reader = unprivileged.Reader(4242, 4242, read_all=False)
+    if os.geteuid() != 0:
+        pytest.skip("stream forks a child only as root")
+    with pytest.raises(OSError, match="boom"):
+        list(unprivileged.stream(broken, reader))
