@@ -34,7 +34,8 @@ from traitlets import Bool
 
 from .limits import cap_executed_cell
 from .notebooks import delimiters
-from .judge import ExportAnswers, KernelUnresponsive, answer_names, apply_verdict, is_test_cell, split_hidden, verdict
+from .judge import (JUDGE_ERROR, ExportAnswers, KernelUnresponsive, answer_names, apply_verdict, is_test_cell,
+                    split_hidden, verdict)
 
 # Error names written into cells that are graded 0 by SafeExecute (crmcourse reads them back).
 NOT_RUN = "NotExecutedError"
@@ -43,6 +44,11 @@ TIMED_OUT = "CellTimeoutError"
 STOPPED = "GradingStoppedError"
 MISSING = "TestCellMissingError"
 TAMPERED = "GradingTamperedError"
+
+# Error names only this grader may write (and crmcourse reads back as a submission's status);
+# the same name raised by a submission's code is renamed with this suffix.
+RESERVED_ENAMES = frozenset({NOT_RUN, KERNEL_DIED, TIMED_OUT, STOPPED, MISSING, TAMPERED, JUDGE_ERROR})
+RAISED_BY_CODE = "（由提交的代码抛出）"
 
 UNSANDBOXED = (
     "评分被拒绝：这次评分没有使用评分沙箱，学生代码会以你的权限运行，能读到教师版答案、"
@@ -207,8 +213,32 @@ class SafeExecute(ExportAnswers, Execute):
         return sorted(k for k in before.keys() & after.keys() if before[k] != after[k])
 
     def on_cell_executed(self, **kwargs):
+        kwargs["execute_reply"] = self._disarm(kwargs.get("cell"), kwargs.get("execute_reply"))
         super().on_cell_executed(**kwargs)  # nbgrader records an error the outputs lack (timeouts)
         cap_executed_cell(**kwargs)
+
+    def _disarm(self, cell, reply):
+        """Rename the errors a cell's code raised under the names of this grader's own verdicts.
+
+        ``crmcourse autograde`` reads a submission's status from the error names in its graded
+        notebook (KERNEL_DIED → "内核崩溃", TAMPERED → "改动了评分环境" …). Student code can raise
+        an exception of any name, in the outputs and in the execute reply (which nbgrader turns
+        into an output when the outputs lack it): a correct notebook could then be reported as
+        crashed, or a tampered one hide behind another status. Only the grader writes these names
+        (after this point); a timeout's error is kept when the cell really was interrupted.
+        """
+        timed_out = bool(getattr(self, "_interrupted", False))
+
+        def reserved(name) -> bool:
+            return name in RESERVED_ENAMES and not (name == TIMED_OUT and timed_out)
+
+        for out in (cell.get("outputs", []) if cell is not None else []):
+            if out.get("output_type") == "error" and reserved(out.get("ename")):
+                out["ename"] = f"{out['ename']}{RAISED_BY_CODE}"
+        content = (reply or {}).get("content") or {}
+        if content.get("status") == "error" and reserved(content.get("ename")):
+            reply = {**reply, "content": {**content, "ename": f"{content['ename']}{RAISED_BY_CODE}"}}
+        return reply
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         self._current = cell_index

@@ -9,7 +9,11 @@
   metadata: status and feedback say the tests are missing, those exercises score 0;
 * ``injector``: correct answers plus a ``<script>`` in an HTML output, a JavaScript output and
   ``<img onerror=…>`` in a written answer: its feedback page carries none of them as
-  something a browser would run (the formgrader's template is checked in test_safehtml.py).
+  something a browser would run (the formgrader's template is checked in test_safehtml.py);
+* ``forger``: correct answers, but answer cells raise exceptions named like the grader's own
+  verdicts (``DeadKernelError``, ``CellTimeoutError``, ``GradingTamperedError``, also as the
+  error of the execute reply): the status stays 正常 with every point (a tampering student
+  could otherwise hide the "tampered" status behind a made-up crash).
 """
 from __future__ import annotations
 
@@ -31,6 +35,20 @@ DEAF = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile
 INJECT = ("from IPython.display import HTML, Javascript, display\n"
           "display(HTML('<script>window.PWNED=1</script><b onmouseover=\"window.PWNED=2\">x</b>'))\n"
           "display(Javascript('window.PWNED=3'))\n")
+FORGE = """
+class DeadKernelError(Exception):
+    pass
+class GradingTamperedError(Exception):
+    pass
+class CellTimeoutError(Exception):
+    pass
+for _forged in (DeadKernelError, GradingTamperedError):
+    try:
+        raise _forged("评分内核在这个单元格之前退出了")
+    except _forged:
+        get_ipython().showtraceback()  # an error output, the cell goes on
+raise CellTimeoutError("之前的代码运行超时且无法中断")  # also the error of the execute reply
+"""
 NOISY = ("import sys as _s\nget_ipython().events.register('post_run_cell', "
          "lambda *a: _s.stderr.write('warning\\n'))\n")
 
@@ -53,6 +71,7 @@ def graded(tmp_path_factory):
         "deaf": N.fill(student, {**answers, first.answer_id: DEAF}),
         "noisy": N.fill(student, {**answers, first.answer_id: NOISY + answers[first.answer_id]}),
         "trimmed": N.fill(student, answers, tests={exes[1].test_id: None}),
+        "forger": N.fill(student, {**answers, first.answer_id: answers[first.answer_id] + FORGE}),
         "injector": N.fill(student, {**answers, first.answer_id: answers[first.answer_id] + "\n" + INJECT},
                            written='我的回答 <img src=x onerror="window.PWNED=4"> <script>window.PWNED=5</script>'),
     }
@@ -106,3 +125,9 @@ def test_injected_scripts_do_not_reach_the_feedback_page(graded):
     page = graded["pages"]["injector"]
     assert "PWNED" in page  # the injections are there, as text
     assert not active(page), active(page)
+
+
+def test_errors_named_like_the_graders_verdicts_do_not_change_the_status(graded):
+    forger = graded["results"]["forger"]
+    assert forger.status == "ok", forger.line()
+    assert forger.auto_score == forger.auto_max > 0, forger.line()
