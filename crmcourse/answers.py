@@ -172,6 +172,13 @@ def _dec_float(v):
     return float(v)
 
 
+def _time_zones() -> set[str]:
+    """The IANA time-zone names (e.g. ``Asia/Shanghai``), the only ones a datetime answer may carry."""
+    import zoneinfo
+
+    return zoneinfo.available_timezones()
+
+
 def _dec_column(c: dict):
     """A pandas array (or numpy array) from a column encoding."""
     import numpy as np
@@ -202,6 +209,8 @@ def _dec_column(c: dict):
         raw = np.array(values, dtype="int64").view(f"{base}[{unit}]")
         if "," in dtype:
             tz = dtype.split(",")[1].strip().rstrip("]")
+            # A time-zone name only: pandas would also take "dateutil/<any path>" and open that file here.
+            _need(tz == "UTC" or tz in _time_zones(), "time zone")
             return pd.array(raw).tz_localize("UTC").tz_convert(tz)
         return pd.array(raw)
     decoded = [None if x is None else _dec(x, 1) for x in values]
@@ -315,6 +324,6 @@ def decode(text: str, names: list[str]) -> dict[str, tuple]:
                 out[name] = ("ok", _dec(item.get("value")))
             except AnswerFormatError as exc:
                 out[name] = ("bad", f"无法还原（{exc}）")
-            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever pandas or numpy raise on odd data: this answer only
                 out[name] = ("bad", f"无法还原（{type(exc).__name__}）")
     return out

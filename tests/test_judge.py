@@ -106,6 +106,24 @@ def test_decoder_accepts_data_only(payload):
     assert state == "bad", detail
 
 
+def _zoned(tz: str) -> str:
+    return json.dumps({"x": {"value": {"t": "Series", "name": {"t": "none"}, "dtype": f"datetime64[ns, {tz}]",
+                                       "values": [0], "index": {"t": "RangeIndex", "start": 0, "stop": 1, "step": 1,
+                                                                "name": {"t": "none"}}}}})
+
+
+def test_decoder_takes_time_zone_names_only_and_never_raises():
+    """An odd time zone is this answer's problem: never a file the judge opens, never an error that
+    stops the grading of the whole notebook (pandas raises KeyError for an unknown zone)."""
+    for tz in ("UTC", "Asia/Shanghai"):
+        assert answers.decode(_zoned(tz), ["x"])["x"][0] == "ok", tz
+    for tz in ("Nowhere/Zone", "dateutil//usr/share/zoneinfo/UTC", "/usr/share/zoneinfo/UTC", "dateutil//etc/passwd"):
+        state, detail = answers.decode(_zoned(tz), ["x"])["x"]
+        assert state == "bad", (tz, detail)
+    ok, why = verdict("assert x is None\n", _zoned("Nowhere/Zone"))
+    assert not ok and "x" in why
+
+
 def test_decoder_size_cap_and_garbage():
     assert answers.decode("x" * (answers.MAX_BYTES + 1), ["a"])["a"][0] == "bad"
     assert answers.decode("{not json", ["a"])["a"][0] == "bad"
