@@ -163,32 +163,54 @@ def _answer_hint(error) -> str:
     return f"答案单元格运行出错（先改正它，自检才能通过）：{ename}: {evalue[:300]}"
 
 
+def graded_parts(source_nb) -> list[dict]:
+    """Every graded test cell of the teacher version, in order, with the exercise it belongs to.
+
+    An exercise is an answer cell and the graded test cells after it (one, or one per part:
+    "第 1 问", "第 2 问" …). Each test cell is scored on its own, so each gets its own row.
+    """
+    parts, answer_id, n = [], None, 0
+    for cell in source_nb.cells:
+        if N.is_answer_cell(cell):
+            answer_id, k = N.meta(cell)["grade_id"], 0
+        elif N.is_test_cell(cell) and N.meta(cell).get("points") and answer_id is not None:
+            if k == 0:
+                n += 1
+            k += 1
+            parts.append({"n": n, "part": k, "answer_id": answer_id, "test_id": N.meta(cell)["grade_id"],
+                          "points": float(N.meta(cell)["points"])})
+    for part in parts:
+        part["parts"] = sum(1 for p in parts if p["n"] == part["n"])
+    return parts
+
+
 def report(checked_nb, source_nb, stopped: str = "", exported: dict | None = None) -> tuple[list[dict], float, float]:
-    """Per-exercise results, score and maximum (the judge runs the hidden tests here)."""
+    """Per graded test cell results, score and maximum (the judge runs the hidden tests here)."""
     hidden = hidden_by_test(source_nb)
-    exes = N.exercises(source_nb)
+    parts = graded_parts(source_nb)
     answer_error = {}
     for cell in checked_nb.cells:
         if N.is_answer_cell(cell) and _error(cell) is not None:
             answer_error[N.meta(cell)["grade_id"]] = _error(cell)
-    parts: dict[str, dict] = {}
+    checks: dict[str, dict] = {}
     for cell in checked_nb.cells:
         info = cell.metadata.get("crmcourse")
         if info:
-            parts[info["grade_id"]] = cell
+            checks[info["grade_id"]] = cell
     rows, score = [], 0.0
-    for i, ex in enumerate(exes, 1):
-        got = parts.get(ex.test_id)
-        row = {"n": i, "answer_id": ex.answer_id, "points": ex.points, "passed": False}
+    for part in parts:
+        got = checks.get(part["test_id"])
+        row = {"n": part["n"], "part": part["part"], "parts": part["parts"], "answer_id": part["answer_id"],
+               "test_id": part["test_id"], "points": part["points"], "passed": False}
         if got is None:
             row["message"] = "找不到这一题的自检单元格（是否删掉了？）。请从 chapters/ 重新获取原始 notebook。"
             rows.append(row)
             continue
-        passed, reason = verdict(hidden.get(ex.test_id, ""), (exported or {}).get(ex.test_id))
+        passed, reason = verdict(hidden.get(part["test_id"], ""), (exported or {}).get(part["test_id"]))
         if got.get("execution_count") is None and _error(got) is None:
             row["message"] = stopped or "这一题的自检没有运行。"
         elif _error(got) is not None:
-            err = answer_error.get(ex.answer_id)
+            err = answer_error.get(part["answer_id"])
             if err is not None:  # the answer cell's own error (e.g. crmlib's Chinese message) is the reason
                 row["message"] = _answer_hint(err)
             else:
@@ -200,9 +222,13 @@ def report(checked_nb, source_nb, stopped: str = "", exported: dict | None = Non
         else:
             row["passed"] = True
             row["message"] = "通过（含隐藏测试）"
-            score += ex.points
+            score += part["points"]
         rows.append(row)
-    return rows, score, sum(ex.points for ex in exes)
+    return rows, score, sum(part["points"] for part in parts)
+
+
+def _label(row: dict) -> str:
+    return f"练习 {row['n']}" + (f" 第 {row['part']} 问" if row.get("parts", 1) > 1 else "")
 
 
 def check(notebook: Path, timeout: int = 120, echo=print, box=None) -> int:
@@ -227,7 +253,7 @@ def check(notebook: Path, timeout: int = 120, echo=print, box=None) -> int:
     rows, score, total = report(nb, source, stopped, exported)
     for row in rows:
         mark = "✓" if row["passed"] else "✗"
-        echo(f"{mark} 练习 {row['n']}（{row['points']:g} 分）：{row['message']}")
+        echo(f"{mark} {_label(row)}（{row['points']:g} 分）：{row['message']}")
     written = N.written_answers(source)
     echo(f"自动评分题：{score:g} / {total:g} 分" + (f"；另有 {len(written)} 道书面题由老师批改。" if written else ""))
     if stopped:

@@ -223,3 +223,20 @@ def test_feedback_line_follows_the_score_nbgrader_records():
         shown, _ = HideHiddenTestOutputs().preprocess_cell(cell, {}, 0)
         text = shown.outputs[0].get("text") or shown.outputs[0].get("evalue")
         assert words in text and (PASSED_HINT in text) == passed
+
+
+def test_check_scores_every_graded_test_cell():
+    """An exercise in parts (a second graded test cell after the same answer) is checked part by part:
+    the total is the notebook's full autograded total, never "all passed" with a part unchecked."""
+    from conftest import CHAPTERS
+
+    from crmcourse.check import build_check_notebook, report
+
+    for chapter in chapters(COURSE):
+        source = N.read(N.source_notebook(COURSE, chapter))
+        tests = [c for c in source.cells if N.is_test_cell(c) and N.meta(c).get("points")]
+        nb = build_check_notebook(N.read(CHAPTERS / f"{chapter}.ipynb"), source)
+        rows, score, total = report(nb, source, "", {})
+        assert total == sum(float(N.meta(c)["points"]) for c in tests), chapter
+        assert [r["test_id"] for r in rows] == [N.meta(c)["grade_id"] for c in tests], chapter
+        assert score == 0 and not any(r["passed"] for r in rows)
