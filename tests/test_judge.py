@@ -240,3 +240,27 @@ def test_check_scores_every_graded_test_cell():
         assert total == sum(float(N.meta(c)["points"]) for c in tests), chapter
         assert [r["test_id"] for r in rows] == [N.meta(c)["grade_id"] for c in tests], chapter
         assert score == 0 and not any(r["passed"] for r in rows)
+
+
+def _hidden(chapter: str, test_id: str) -> str:
+    source = N.read(N.source_notebook(COURSE, chapter))
+    return next(split_hidden(c.source)[1] for c in source.cells if N.meta(c).get("grade_id") == test_id)
+
+
+@pytest.mark.parametrize("chapter, test_id, name, right, loose", [
+    # month differences from days / 30: right after int(), but not the whole months asked for
+    ("05_churn", "ex_diagonal_tests", "incident_ages",
+     {"2023-05": [11, 12, 13], "2023-12": [4, 5, 6], "2024-03": [1, 2, 3]},
+     {"2023-05": [11.2, 12.2, 13.23], "2023-12": [4.07, 5.07, 6.1], "2024-03": [1.03, 2.03, 3.07]}),
+    ("06_retention", "ex_stages_tests", "stage_counts",
+     pd.Series([11, 18, 70, 11], index=["考察期", "形成期", "稳定期", "退化期"]),
+     pd.Series([11.6, 18.4, 70.9, 11.2], index=["考察期", "形成期", "稳定期", "退化期"])),
+    ("06_retention", "ex_matrix_tests", "quadrant_counts",
+     pd.Series([25, 18, 39, 28], index=["I", "II", "III", "IV"]),
+     pd.Series([25.5, 18.5, 39.5, 28.5], index=["I", "II", "III", "IV"])),
+])
+def test_counts_are_whole_numbers_not_truncated(chapter, test_id, name, right, loose):
+    """int() in a hidden test truncates: 11.6 people must not pass as 11."""
+    hidden = _hidden(chapter, test_id)
+    assert verdict(hidden, _export(**{name: right})) == (True, "")
+    assert not verdict(hidden, _export(**{name: loose}))[0]
