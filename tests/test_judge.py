@@ -22,12 +22,21 @@ def _roundtrip(values: dict) -> dict:
 
 @pytest.mark.parametrize("chapter", chapters(COURSE))
 def test_every_graded_answer_is_assigned_by_the_solution(chapter):
-    """The answers an exercise grades (free names of its hidden tests) are what its solution assigns."""
+    """The answers a graded test cell grades (free names of its hidden tests) are what its exercise's
+    solution assigns; every graded test cell, second parts included, has hidden tests (a test cell
+    without any would be scored by the visible self-check alone, in the student's own kernel)."""
+    from crmcourse.check import graded_parts
+
     source = N.read(N.source_notebook(COURSE, chapter))
-    for ex in N.exercises(source):
-        names = answer_names(split_hidden(ex.test_source)[1])
-        assert names, f"{chapter} {ex.test_id}：隐藏测试没有读取任何答案变量"
-        assert set(names) <= set(ex.names), f"{chapter} {ex.test_id}：{set(names) - set(ex.names)} 不是答案单元格赋值的变量"
+    solutions = {c.metadata.nbgrader["grade_id"]: N.solution_code(c.source) for c in source.cells if N.is_answer_cell(c)}
+    tests = {N.meta(c)["grade_id"]: c.source for c in source.cells if N.is_test_cell(c)}
+    parts = graded_parts(source)
+    assert len(parts) == sum(1 for c in source.cells if N.is_test_cell(c)), f"{chapter}：有评分单元格不跟在答案单元格之后"
+    for part in parts:
+        names = answer_names(split_hidden(tests[part["test_id"]])[1])
+        assigned = N.assigned_names(solutions[part["answer_id"]])
+        assert names, f"{chapter} {part['test_id']}：隐藏测试没有读取任何答案变量"
+        assert set(names) <= set(assigned), f"{chapter} {part['test_id']}：{set(names) - set(assigned)} 不是答案单元格赋值的变量"
 
 
 def test_answer_names_ignore_what_the_test_defines_or_the_judge_provides():
