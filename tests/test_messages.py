@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -408,7 +409,8 @@ def test_ctrl_c_during_autograde_stops_cleanly_and_removes_its_temporary_folder(
                             stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
     os.close(slave)
     try:
-        shown = _read_until(master, proc, lambda text: " 分（自动评分" in text, 600)
+        # Ctrl-C once the first result line is complete and the bar is drawn again below it.
+        shown = _read_until(master, proc, lambda text: re.search(r" 分（自动评分[^\n]*\n[^\n]*%\|", text), 600)
         assert b" \xe5\x88\x86\xef\xbc\x88" in shown, shown.decode("utf-8", "replace")
         assert list(tmp.glob("crm-autograde-*")), "grading did not use the temporary folder it should remove"
         os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
