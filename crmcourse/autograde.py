@@ -596,7 +596,7 @@ class _GradingRun:
         notes: list[str] = []
         refused = (raw or {}).get("refused") or []
         if refused:
-            listed = untrusted.Copied(refused=[tuple(r) for r in refused]).describe()
+            listed = untrusted.Copied(refused=[tuple(r) for r in refused]).describe(limit=8)
             notes.append(f"提交里有 {len(refused)} 项没有采用（只收普通文件）：{listed.removeprefix('未取回：')}")
         _, stamp_problem = read_timestamp(self._submitted_folder(name))
         if stamp_problem:

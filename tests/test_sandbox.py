@@ -538,6 +538,9 @@ def hostile(tmp_path_factory):
     canary.parent.mkdir()
     canary.write_text("secret of the grading machine")
     canary.chmod(0o600)
+    hard = base / "outside" / "hard.txt"  # a hard link to it is a regular file: refused all the same
+    hard.write_text("another secret of the grading machine")
+    hard.chmod(0o600)
 
     control_nb = submit_cells(course, CONTROL_ID, solution)
     notebook = f"{CHAPTER}.ipynb"
@@ -551,6 +554,7 @@ def hostile(tmp_path_factory):
     folder = course / "submitted" / HOSTILE_ID / CHAPTER
     os.symlink(canary, folder / "canary.txt")
     os.symlink(control_nb, folder / "other.ipynb")
+    os.link(hard, folder / "hard.txt")
     os.mkfifo(folder / "timestamp.txt")
     os.symlink("loop-b", folder / "loop-a")
     os.symlink("loop-a", folder / "loop-b")
@@ -605,7 +609,7 @@ def test_the_class_is_graded_around_the_offenders(hostile):
 
 def test_the_offenders_status_names_what_happened(hostile):
     line = hostile["results"][HOSTILE_ID].line()
-    for words in ("提交里有", "canary.txt（是符号链接", "other.ipynb（是符号链接", "提交时间不可用",
+    for words in ("提交里有", "canary.txt（是符号链接", "other.ipynb（是符号链接", "hard.txt（是硬链接", "提交时间不可用",
                   "命名管道（FIFO）", f"磁盘配额（{FOLDER_BYTES // 1024 ** 2} MB）已用完", "输出超过字节上限"):
         assert words in line, (words, line)
     nb = graded_notebook(hostile["course"], HOSTILE_ID)
