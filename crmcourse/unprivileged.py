@@ -69,10 +69,21 @@ class _Data(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
+_LIBC: list = []
+
+
+def _libc():
+    """libc's prctl and capset, looked up before forking (a child of a threaded process must not dlopen)."""
+    if not _LIBC:
+        libc = ctypes.CDLL(None, use_errno=True)
+        _LIBC.append((libc.prctl, libc.capset))
+    return _LIBC[0]
+
+
 def drop_to(reader: Reader) -> None:
     """In a child about to read: become ``reader`` for good (raises OSError when that fails)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if reader.read_all and libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0:
+    prctl, capset = _libc()
+    if reader.read_all and prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_KEEPCAPS)")
     os.setgroups([])
     os.setresgid(reader.gid, reader.gid, reader.gid)
@@ -81,9 +92,9 @@ def drop_to(reader: Reader) -> None:
     data = (_Data * 2)()
     if reader.read_all:
         data[0].effective = data[0].permitted = 1 << CAP_DAC_READ_SEARCH
-    if libc.capset(ctypes.byref(header), data) != 0:
+    if capset(ctypes.byref(header), data) != 0:
         raise OSError(ctypes.get_errno(), "capset")
-    libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     if os.getuid() == 0 or os.geteuid() == 0:
         raise OSError("仍是 root")
 
@@ -137,6 +148,7 @@ def stream(produce: Callable[[], Iterator[tuple[dict, bytes]]], reader: Reader) 
     the child arrives as ``{"kind": "error", "why": ...}`` and is raised here as OSError.
     Closing the iterator early kills the child.
     """
+    _libc()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: give up root, read, report, and never return into the parent's code
