@@ -3,7 +3,8 @@
 规则（README 的"灰色情况的统一规则"）：
 
 * **客户编号**：不许缺失；可以是数字、文字或两者混合（例如 ``["a", 1, "b"]``）。结果按编号排序：
-  同一类型按值排，混合时数字在前、文字在后（与 pandas 的排序相同）。
+  同一类型按值排，混合时数字在前、文字在后（与 pandas 的排序相同）；分类（category）类型的编号
+  也按取值排序，与普通的列结果相同。
 * **截止日 as_of 是"一天"**：给定日期的时刻被忽略，那一天里任何时刻的购买都算在截止日之内；
   晚于那一天的记录报错（不会悄悄丢弃）。不给时取数据里最后一笔购买的那一天。
   带时区的日期（数据或 as_of）先换算成 UTC 再取日期。
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._validation import as_timestamp, fail
+from ._validation import _show, as_timestamp, fail
 
 
 def customer_codes(keys: pd.Series, func: str, customer_col: str, *, sort: bool = True) -> tuple[np.ndarray, pd.Index]:
@@ -25,7 +26,14 @@ def customer_codes(keys: pd.Series, func: str, customer_col: str, *, sort: bool 
     """
     if keys.isna().any():
         raise fail(func, f"列 {customer_col!r} 有 {int(keys.isna().sum())} 个缺失的客户编号。请先删除这些行。")
-    codes, uniques = pd.factorize(keys, sort=False)
+    if isinstance(keys.dtype, pd.CategoricalDtype):
+        # 分类类型按取值本身排序（不按类别的先后），没出现的类别也不进结果：与普通的列结果相同
+        keys = pd.Series(np.asarray(keys), index=keys.index)
+    try:
+        codes, uniques = pd.factorize(keys, sort=False)
+    except TypeError:  # 列表、字典之类不可哈希的值
+        raise fail(func, f"列 {customer_col!r} 里的客户编号应该是数字或文字，收到了 "
+                         f"{_show(keys.head(3).tolist())} 这样的值。") from None
     uniques = pd.Index(uniques)
     if not sort or len(uniques) < 2:
         return codes.astype(np.int64), uniques

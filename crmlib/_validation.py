@@ -8,12 +8,13 @@
 
 * 数值列里的缺失值（NaN）和无穷大一律报错，不会悄悄删掉或当成 0；
 * 日期列可以是 datetime，也可以是能解析的日期字符串（建议写成 ``'2024-03-01'``）；
-  解析不了的值、缺失日期、纯数字都会报错；
+  解析不了的值、缺失日期、纯数字都会报错；``'05/01/2024'`` 这样年份在后的写法看不出日和月谁在前，也报错；
 * 带时区的日期先换算成 UTC 再去掉时区，不带时区的日期保持原样；
 * 晚于 ``as_of`` 那一天的日期报错（见 ``crmlib/_log.py`` 的 :func:`cutoff_day`），不会悄悄丢弃。
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -64,6 +65,10 @@ def require_frame(data, func: str, *, param: str = "data") -> pd.DataFrame:
         raise fail(func, f"参数 {param} 是空表（0 行），无法计算。请检查筛选条件是否把数据全部过滤掉了。")
     if data.shape[1] == 0:
         raise fail(func, f"参数 {param} 没有任何列，无法计算。请传入含数据列的表格。")
+    if isinstance(data.columns, pd.MultiIndex):
+        raise fail(func, f"参数 {param} 的列名有 {data.columns.nlevels} 层（MultiIndex，例如 {_show(data.columns[0])}），"
+                         f"这里需要一层列名的表。常见于 groupby(...).agg([...]) 之后，请先展平，例如 "
+                         f"df.columns = ['_'.join(map(str, c)) for c in df.columns]。")
     return data
 
 
@@ -88,6 +93,12 @@ def require_columns(data, func: str, *, param: str = "data", **columns: str) -> 
         if (data.columns == column).sum() > 1:
             raise fail(func, f"参数 {param} 里有 {int((data.columns == column).sum())} 个名为 {column!r} 的列"
                              f"（{option}），无法确定用哪一个。请先删除或重命名重复的列。")
+    seen = {}
+    for option, column in columns.items():
+        if column in seen:
+            raise fail(func, f"参数 {seen[column]} 和 {option} 都是 {column!r}：它们应该是表里不同的两列。"
+                             f"请检查是否把列名写重了。")
+        seen[column] = option
     return data
 
 
@@ -122,7 +133,8 @@ def date_column(data: pd.DataFrame, column: str, func: str) -> pd.Series:
     """取出一列日期（无时区的 datetime64）；字符串日期会被解析，解析失败则报错。
 
     带时区的日期换算成 UTC 后去掉时区，这样不同时区的记录可以直接比较；不带时区的保持原样。
-    数字（例如 20240101 或时间戳）不会被猜成日期，而是报错。
+    数字（例如 20240101 或时间戳）不会被猜成日期，而是报错；``'05/01/2024'`` 这样年份在后、
+    日和月顺序不明的文字也报错（不替学生猜是 5 月 1 日还是 1 月 5 日）。
 
     >>> date_column(pd.DataFrame({"d": ["2024-03-01", "2024-03-02T08:00+08:00"]}), "d", "demo").tolist()
     [Timestamp('2024-03-01 00:00:00'), Timestamp('2024-03-02 00:00:00')]
@@ -138,25 +150,55 @@ def date_column(data: pd.DataFrame, column: str, func: str) -> pd.Series:
                          f"{_show(series.dropna().head(3).tolist())}）。"
                          f"请用 pd.to_datetime(df[{column!r}]) 转换成日期，例如 20240301 写成 '2024-03-01'。")
     else:
-        try:
-            parsed = pd.to_datetime(series, format="mixed", errors="coerce", utc=True)
-        except (ValueError, TypeError, OverflowError):
-            raise fail(func, f"列 {column!r} 里有无法识别为日期的值。请检查格式，例如 '2024-03-01'。") from None
-        blank = series.isna() | (series.astype(str).str.strip() == "")
-        bad = parsed.isna() & ~blank
-        if bad.any():
-            raise fail(func, f"列 {column!r} 里有无法识别为日期的值（共 {int(bad.sum())} 个，例如 "
-                             f"{_show(series[bad].head(3).tolist())}）。请检查格式，例如 '2024-03-01'。")
-        parsed = parsed.dt.tz_localize(None)
+        parsed = _parse_date_texts(series, column, func)
     if parsed.isna().any():
         raise fail(func, f"列 {column!r} 有 {int(parsed.isna().sum())} 个缺失日期。请先删除这些行。")
     return parsed
+
+
+# "05/01/2024"、"5.1.24"：年份不在最前面，日和月谁在前看不出来（pandas 会按"月/日"猜，遇到 13 以上又改按"日/月"）
+_DAY_MONTH_YEAR = re.compile(r"^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}(?!\d)")
+
+
+def _day_month_hint(example: str, where: str) -> str:
+    return (f"{where}的日期 {example!r} 写成了“日/月/年”或“月/日/年”，看不出哪个是月份。"
+            f"请写成 '2024-03-01' 这样年份在前的格式")
+
+
+def _parse_date_texts(series: pd.Series, column: str, func: str) -> pd.Series:
+    """文字（或混着日期对象）的日期列 → 无时区的 datetime；每个不同的值只解析一次（百万行也快）。"""
+    try:
+        codes, uniques = pd.factorize(series)
+    except TypeError:  # 列表之类不可哈希的值
+        raise fail(func, f"列 {column!r} 里有无法识别为日期的值。请检查格式，例如 '2024-03-01'。") from None
+    values = pd.Series(np.asarray(uniques, dtype=object))
+    ambiguous = values.map(lambda v: isinstance(v, str) and _DAY_MONTH_YEAR.match(v) is not None)
+    if ambiguous.any():
+        example = values[ambiguous].iloc[0]
+        raise fail(func, _day_month_hint(example, f"列 {column!r} 里") +
+                   f"，或者按实际格式先转换，例如 pd.to_datetime(df[{column!r}], format='%d/%m/%Y')（日/月/年）"
+                   f"或 format='%m/%d/%Y'（月/日/年）。")
+    try:
+        parsed = pd.to_datetime(values, format="mixed", errors="coerce", utc=True)
+    except (ValueError, TypeError, OverflowError):
+        raise fail(func, f"列 {column!r} 里有无法识别为日期的值。请检查格式，例如 '2024-03-01'。") from None
+    blank = values.map(lambda v: isinstance(v, str) and not v.strip())
+    bad = (parsed.isna() & ~blank).to_numpy()
+    if bad.any():
+        rows = (codes >= 0) & bad[np.maximum(codes, 0)]
+        raise fail(func, f"列 {column!r} 里有无法识别为日期的值（共 {int(rows.sum())} 个，例如 "
+                         f"{_show(series[rows].head(3).tolist())}）。请检查格式，例如 '2024-03-01'。")
+    stamps = parsed.dt.tz_localize(None).to_numpy()
+    stamps = np.append(stamps, np.array(["NaT"], dtype=stamps.dtype))   # 编号 -1（缺失值）→ NaT
+    return pd.Series(stamps[codes], index=series.index, name=series.name)
 
 
 def as_timestamp(value, func: str, param: str) -> pd.Timestamp:
     """把 ``as_of`` 一类参数转成无时区的 Timestamp；数字不会被当作日期。"""
     if isinstance(value, (bool, np.bool_, int, float, np.number)) and not pd.isna(value):
         raise fail(func, f"参数 {param} 应该是日期，收到的是数字 {value!r}。请写成 '2024-12-31' 这样的格式。")
+    if isinstance(value, str) and _DAY_MONTH_YEAR.match(value):
+        raise fail(func, _day_month_hint(value, f"参数 {param} ") + "。")
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError):

@@ -67,6 +67,14 @@ def _period_labels(ordinals: np.ndarray, freq: str) -> pd.Index:
     return pd.PeriodIndex.from_ordinals(np.asarray(ordinals, dtype=np.int64), freq=freq).astype(str)
 
 
+def _as_ns(dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """纳秒精度的日期（只能表示 1677—2262 年）；超出这个范围的古怪日期保留原来的精度，不报 pandas 的错。"""
+    try:
+        return dates.as_unit("ns")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        return dates
+
+
 def _as_of(as_of, dates: pd.Series, func: str, column: str) -> pd.Timestamp:
     """截止日（crmlib/_log.py 的统一规则）：默认数据里最后一天；晚于那一天的记录报错。"""
     return cutoff_day(as_of, dates, func, column)
@@ -502,7 +510,7 @@ def interval_anomaly(transactions, *, as_of=None, threshold: float = 2.0, min_pu
     result = pd.DataFrame({
         "purchases": purchases,
         "typical_gap": typical,
-        "last_purchase": pd.to_datetime(last_day.astype("datetime64[D]")).as_unit("ns"),
+        "last_purchase": _as_ns(pd.to_datetime(last_day.astype("datetime64[D]"))),
         "current_gap": current,
         "gap_ratio": ratio,
         "anomaly": np.nan_to_num(ratio, nan=0.0) > limit,
@@ -772,8 +780,8 @@ def plot_prob_alive_matrix(params, *, T, max_frequency: int = 20, ax=None, title
 
     参数：
         {shared:params}
-        ``T``：观察期长度（正数，单位见 ``unit``），横轴从 0 画到 T。
-        ``max_frequency``：纵轴画到几次重复购买（正整数，默认 20）。
+        ``T``：观察期长度（正数，单位见 ``unit``），横轴从 0 画到 T（每个时间单位一格，T 超过 1000 时均匀取 1000 格）。
+        ``max_frequency``：纵轴画到几次重复购买（正整数，至多 1000，默认 20）。
         {shared:ax}
         {shared:title}
         {shared:cmap}
@@ -788,12 +796,12 @@ def plot_prob_alive_matrix(params, *, T, max_frequency: int = 20, ax=None, title
 
     r, alpha, a, b = _bgnbd_params(params, func)
     length = number(T, func, "T", minimum=0, inclusive=False)
-    top = int(number(max_frequency, func, "max_frequency", minimum=1, integer=True))
+    top = int(number(max_frequency, func, "max_frequency", minimum=1, maximum=1000, integer=True))
     if not isinstance(cmap, str) or cmap not in colormaps:
         raise fail(func, f"参数 cmap 不是 matplotlib 认识的色图名：{_show(cmap)}。请写成 'RdYlGn'、'Blues' 这样的名字。")
     text(unit, func, "unit")
     text(title, func, "title", optional=True)
-    steps = max(int(np.floor(length)), 1) + 1
+    steps = min(max(int(np.floor(length)), 1), 1000) + 1      # 每个时间单位一格，最多 1000 格（T 很大时也画得快）
     recency = np.linspace(0.0, length, steps)
     half = 0.5 * length / (steps - 1)
     x = np.arange(top + 1, dtype=float)[:, None] * np.ones((1, steps))

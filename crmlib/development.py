@@ -180,6 +180,9 @@ def qualify_prospects(data, *, money_col: str = "has_budget", authority_col: str
         if not pd.api.types.is_bool_dtype(series):
             raise fail(func, f"列 {column!r}（{_CONDITION_NAMES[option]}）应该是 True/False，实际类型是 {series.dtype}。"
                              f"可以先用 df[{column!r}] == '是' 这样的比较转换。")
+        if series.isna().any():
+            raise fail(func, f"列 {column!r}（{_CONDITION_NAMES[option]}）有 {int(series.isna().sum())} 个缺失值，"
+                             f"不知道这几位准客户是否具备这个条件。请先填好 True/False，或删除这些行。")
         flags[_CONDITION_NAMES[option]] = series.to_numpy(dtype=bool)
     missing = pd.Series([""] * len(data), index=data.index, dtype=object)
     for name, flag in flags.items():

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._docs import shared_docs
-from ._validation import choice, fail, number, require_columns, text
+from ._validation import choice, fail, number, numeric_column, require_columns, require_frame, text
 from .plotting import check_cmap, new_axes
 
 __all__ = ["OBJECTION_TYPES", "OBJECTION_NATURES", "OBJECTION_KEYWORDS", "HANDLING_METHODS", "classify_objections",
@@ -245,6 +245,9 @@ def _outcomes(calls, func: str, by, method_col: str, outcome_col: str) -> pd.Dat
         columns["by"] = by
     require_columns(calls, func, param="calls", **columns)
     outcome = calls[outcome_col]
+    if outcome.isna().any():
+        raise fail(func, f"列 {outcome_col!r} 有 {int(outcome.isna().sum())} 个缺失值：不知道这几通电话是否成交。"
+                         f"请先删除这些行：calls.dropna(subset=[{outcome_col!r}])。")
     if not pd.api.types.is_bool_dtype(outcome):
         if not (pd.api.types.is_numeric_dtype(outcome) and outcome.isin([0, 1]).all()):
             raise fail(func, f"列 {outcome_col!r} 应该是 True/False（或 0/1），实际类型是 {outcome.dtype}。")
@@ -318,11 +321,13 @@ def plot_success_rates(table, *, by: str | None = None, ax=None, title: str = "�
     if by is not None:
         columns["by"] = by
     require_columns(table, func, param="table", **columns)
-    values = table[["rate", "lower", "upper"]]
-    if not all(pd.api.types.is_numeric_dtype(dtype) for dtype in values.dtypes) or values.isna().any().any():
-        raise fail(func, "参数 table 的 rate、lower、upper 列应该是数字且没有缺失值：请传入 success_rate_intervals(...) 的结果。")
+    values = pd.DataFrame({col: numeric_column(table, col, func) for col in ("rate", "lower", "upper")})
+    counts = numeric_column(table, "n", func, allow_negative=False)
     if ((values < 0) | (values > 1)).any().any():
         raise fail(func, "参数 table 的 rate、lower、upper 应该在 0 和 1 之间（成交率是比例，不是百分数）。")
+    if ((values["lower"] > values["rate"]) | (values["rate"] > values["upper"])).any():
+        raise fail(func, "参数 table 里有 rate 不在 lower 和 upper 之间的行：区间应该包住成交率。"
+                         "请传入 success_rate_intervals(...) 的结果。")
     text(title, func, "title")
     ax = new_axes(ax, figsize=(8, 4.5))
     methods = list(dict.fromkeys(table["method"]))
@@ -330,12 +335,13 @@ def plot_success_rates(table, *, by: str | None = None, ax=None, title: str = "�
     colors = ["#3b75af", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f7f7f"]
     step = 0.7 / max(len(groups), 1)
     for g, group in enumerate(groups):
-        part = table if group is None else table[table[by] == group]
-        rows = [methods.index(m) + (g - (len(groups) - 1) / 2) * step for m in part["method"]]
+        part = np.ones(len(table), dtype=bool) if group is None else (table[by] == group).to_numpy()  # 按位置取行
+        rows = [methods.index(m) + (g - (len(groups) - 1) / 2) * step for m in table["method"].to_numpy()[part]]
         color = colors[g % len(colors)]
-        ax.errorbar(part["rate"], rows, xerr=[part["rate"] - part["lower"], part["upper"] - part["rate"]],
+        rate, low, high = (values[col].to_numpy()[part] for col in ("rate", "lower", "upper"))
+        ax.errorbar(rate, rows, xerr=[rate - low, high - rate],
                     fmt="o", color=color, capsize=3, label=None if group is None else str(group))
-        for y, rate, count in zip(rows, part["rate"], part["n"]):
+        for y, rate, count in zip(rows, rate, counts.to_numpy()[part]):
             ax.annotate(f"n={int(count)}", (rate, y), xytext=(4, 5), textcoords="offset points", fontsize=8,
                         color=color)
     ax.set_yticks(range(len(methods)), [str(m) for m in methods])
@@ -366,14 +372,15 @@ def plot_confusion(table, *, ax=None, title: str = "异议分类的混淆矩阵"
     func = "plot_confusion"
     if not isinstance(table, pd.DataFrame) or table.empty:
         raise fail(func, "参数 table 应该是 confusion_table(...) 得到的非空表。")
+    require_frame(table, func, param="table")
     if not all(pd.api.types.is_numeric_dtype(dtype) for dtype in table.dtypes):
         raise fail(func, "参数 table 的格子应该都是数字（句数）。")
     if table.isna().any().any() or (table < 0).any().any():
         raise fail(func, "参数 table 里有缺失值或负数；混淆矩阵的格子是句数，应为非负整数。")
+    values = table.to_numpy(dtype=float)   # 可空整数（Int64）之类也换成普通的浮点数
     check_cmap(cmap, func)
     text(title, func, "title")
     ax = new_axes(ax, figsize=(7, 5.5))
-    values = table.to_numpy()
     ax.imshow(values, cmap=cmap)
     ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=45, ha="right")
     ax.set_yticks(range(table.shape[0]), [str(i) for i in table.index])

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._docs import shared_docs
+from ._log import customer_codes
 from ._validation import _show, boolean, fail, number, numeric_column, require_columns, text
 from .plotting import new_axes
 
@@ -255,6 +256,8 @@ def clv_table(margin, retention_rate, discount_rate, *, periods=10) -> pd.DataFr
 
 # ------------------------------------------------------------------ 客户生命周期
 
+_MAX_PERIODS = 10_000   # 客户 × 期的矩阵：期数的上限（季度数据一般只有几十期）
+
 def _period_matrix(purchases, func: str, customer_col: str, period_col: str, amount_col: str, as_of):
     require_columns(purchases, func, param="purchases", customer_col=customer_col, period_col=period_col,
                     amount_col=amount_col)
@@ -264,8 +267,7 @@ def _period_matrix(purchases, func: str, customer_col: str, period_col: str, amo
                          f"收到了小数 {_show(periods[periods != np.round(periods)].head(3).tolist())}。"
                          f"日期请先换成序号，例如 (df['date'].dt.year − 2020) * 4 + df['date'].dt.quarter。")
     amount = numeric_column(purchases, amount_col, func, allow_negative=False)
-    if purchases[customer_col].isna().any():
-        raise fail(func, f"列 {customer_col!r} 有 {int(purchases[customer_col].isna().sum())} 个缺失的客户编号，请先删除这些行。")
+    codes, customers = customer_codes(purchases[customer_col], func, customer_col)
     periods = periods.astype(np.int64)
     last = int(periods.max())
     if as_of is not None:
@@ -275,18 +277,26 @@ def _period_matrix(purchases, func: str, customer_col: str, period_col: str, amo
                              f"（最晚 {last}）。请先筛选 df[df[{period_col!r}] <= {as_of}]，或把 as_of 设得晚一些。")
         last = as_of
     first = int(periods.min())
-    codes, customers = pd.factorize(purchases[customer_col], sort=True)
+    if last - first + 1 > _MAX_PERIODS:
+        where = f"从第 {first} 期到 as_of={last}" if as_of is not None else f"列 {period_col!r} 从 {first} 到 {last}"
+        raise fail(func, f"{where}共有 {last - first + 1} 期，多于 {_MAX_PERIODS} 期。期序号应该是 1, 2, 3… 这样"
+                         f"连续的整数（例如季度），日期请先换成序号，例如 (df['date'].dt.year - 2020) * 4 + df['date'].dt.quarter。")
     matrix = np.zeros((len(customers), last - first + 1))
     np.add.at(matrix, (codes, (periods - first).to_numpy()), amount.to_numpy())
+    never = ~(matrix > 0).any(axis=1)
+    if never.any():
+        raise fail(func, f"列 {amount_col!r} 里有 {int(never.sum())} 位客户每期的采购额都是 0（例如 "
+                         f"{_show(customers[never][:3].tolist())}），从来没有采购，谈不上生命周期阶段。"
+                         f"请先删除这些客户的记录。")
     return matrix, pd.Index(customers, name=customer_col), np.arange(first, last + 1)
 
 
 def _rules(func, window, trial_periods, decline_ratio, growth, exit_periods):
-    return (number(window, func, "window", minimum=1, integer=True),
+    return (number(window, func, "window", minimum=1, maximum=_MAX_PERIODS, integer=True),
             number(trial_periods, func, "trial_periods", minimum=1, integer=True),
             number(decline_ratio, func, "decline_ratio", minimum=0, maximum=1, inclusive=False),
             number(growth, func, "growth", minimum=0),
-            number(exit_periods, func, "exit_periods", minimum=1, integer=True))
+            number(exit_periods, func, "exit_periods", minimum=1, maximum=_MAX_PERIODS, integer=True))
 
 
 def _stage_codes(matrix: np.ndarray, window: int, trial: int, decline_ratio: float, growth: float,

@@ -552,7 +552,7 @@ def lead_grade_checks(leads, *, min_annual_sales: float = 500.0, excluded_indust
     - **A01 结案级**（同时满足 3 条）：① 客户已用完本次供应的纸板纸箱；② 已收完本次合作的全部款项；
       ③ 没有遗留有条件的承诺。
 
-    缺失的数值（还没谈到）按"条件不满足"处理。列名默认与数据集 ``carton_leads`` 相同，
+    缺失的数值（还没谈到）和缺失的文字（例如还不知道是谁答复的）都按"条件不满足"处理。列名默认与数据集 ``carton_leads`` 相同，
     不同时用 ``columns={'标准列名': '表中列名'}`` 指定。
 
     >>> from crmlib import load_dataset

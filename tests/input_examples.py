@@ -572,6 +572,8 @@ _leads = crmlib.load_dataset("carton_leads").head(40)
 _LEAD_NUMERIC = ("annual_sales", "expected_amount", "affordable_amount", "offered_price", "floor_price",
                  "months_to_purchase", "open_promises")
 _LEAD_OTHER = ("company", "respondent_role", "reply", "quote_known", "paid")
+_LEAD_TEXT_UNKNOWN = {f"nan:{column}": "missing text = not known yet, the condition is not met (documented)"
+                      for column in ("company", "respondent_role", "reply")}
 
 
 @st.composite
@@ -662,7 +664,8 @@ REGISTRY.update({
                 "nan:offered_price": "missing = not yet discussed (documented)",
                 "nan:floor_price": "missing = not yet discussed (documented)",
                 "nan:months_to_purchase": "missing = not yet discussed (documented)",
-                "nan:annual_sales": "missing = key fact unknown (documented)"},
+                "nan:annual_sales": "missing = key fact unknown (documented)",
+                **_LEAD_TEXT_UNKNOWN},
         nonnegative=("open_promises",)),
     "lead_grade": Entry(
         example=Call((_leads,)), check=check_lead_grade, duplicates="count",
@@ -673,7 +676,8 @@ REGISTRY.update({
                 "nan:offered_price": "missing = not yet discussed (documented)",
                 "nan:floor_price": "missing = not yet discussed (documented)",
                 "nan:months_to_purchase": "missing = not yet discussed (documented)",
-                "nan:annual_sales": "missing = key fact unknown (documented)"},
+                "nan:annual_sales": "missing = key fact unknown (documented)",
+                **_LEAD_TEXT_UNKNOWN},
         nonnegative=("open_promises",)),
     "weighted_grade": Entry(
         example=Call((_grades, {"credit": 1, "revenue": 2, "complaints": 1}), {"lower_is_better": ["complaints"]}),
