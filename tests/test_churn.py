@@ -415,6 +415,33 @@ def test_plot_prob_alive_matrix_shows_prob_alive_on_the_grid():
         crmlib.plot_prob_alive_matrix(CDNOW_PARAMS, T=0)
     with pytest.raises(crmlib.CRMInputError, match="参数 params 缺少 'b'"):
         crmlib.plot_prob_alive_matrix({"r": 1, "alpha": 1, "a": 1}, T=10)
+    with pytest.raises(crmlib.CRMInputError, match="参数 max_frequency 应该 ≥ 1 且 ≤ 1000"):
+        crmlib.plot_prob_alive_matrix(CDNOW_PARAMS, T=10, max_frequency=10 ** 9)
+
+
+def test_plot_prob_alive_matrix_of_a_very_long_period_stays_small():
+    """T = 10^9 used to allocate a grid of 10^9 columns (MemoryError); at most 1000 steps are drawn."""
+    ax = crmlib.plot_prob_alive_matrix(CDNOW_PARAMS, T=1e9, max_frequency=3)
+    assert np.asarray(ax.images[0].get_array()).shape == (4, 1001)
+    plt.close(ax.figure)
+
+
+def test_interval_anomaly_keeps_dates_outside_the_nanosecond_range():
+    """A purchase in the year 1000 used to end in pandas' OutOfBoundsDatetime."""
+    tx = tx_frame([("a", "2024-01-01", 1.0), ("a", "2024-02-01", 1.0), ("b", "2024-03-01", 1.0)])
+    tx["date"] = tx["date"].astype(object)
+    tx.loc[2, "date"] = "1000-01-01"
+    out = crmlib.interval_anomaly(tx, as_of="2024-06-01")
+    assert out.loc["b", "last_purchase"] == pd.Timestamp("1000-01-01")
+    assert out.loc["a", "current_gap"] == 121
+
+
+def test_cohort_and_rfm_results_do_not_depend_on_the_order_of_categories():
+    tx = tx_frame([("a", "2024-01-05", 1.0), ("b", "2024-02-01", 2.0), ("a", "2024-03-01", 3.0), ("c", "2024-04-09", 4.0)])
+    categorical = tx.assign(customer_id=pd.Categorical(tx["customer_id"], categories=["z", "c", "b", "a"]))
+    for func in (crmlib.churn_status, crmlib.btyd_summary, crmlib.interval_anomaly, crmlib.rfm_table,
+                 crmlib.pareto_table, crmlib.period_churn, crmlib.cohort_table):
+        pd.testing.assert_frame_equal(func(categorical), func(tx))
 
 
 # ---------------------------------------------------------------- no mutation

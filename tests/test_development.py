@@ -60,6 +60,9 @@ def test_dominant_personality_breaks_ties_by_column_order():
      "列 'spend' 应该是数值"),
     (lambda: dev.qualify_prospects(pd.DataFrame({"has_budget": ["是"], "has_authority": [True], "has_need": [True]})),
      "列 'has_budget'（购买能力）应该是 True/False"),
+    (lambda: dev.qualify_prospects(pd.DataFrame({"has_budget": pd.array([True, None], dtype="boolean"),
+                                                 "has_authority": [True, True], "has_need": [True, True]})),
+     "列 'has_budget'（购买能力）有 1 个缺失值"),
     (lambda: dev.dominant_personality(pd.DataFrame({"活泼": [1]}), columns=["活泼"]), "columns 中的性格"),
 ])
 def test_bad_input_gets_a_chinese_error(call, message):

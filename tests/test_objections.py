@@ -70,10 +70,35 @@ def test_method_success_rates_by_hand():
      "缺失值"),
     (lambda: ob.plot_success_rates(pd.DataFrame({"method": ["a"], "n": [3], "rate": [60.0], "lower": [0.2],
                                                  "upper": [0.9]})), "0 和 1 之间"),
+    # rate outside its interval (was matplotlib's "'xerr' must not contain negative values")
+    (lambda: ob.plot_success_rates(pd.DataFrame({"method": ["a"], "n": [3], "rate": [0.1], "lower": [0.2],
+                                                 "upper": [0.9]})), "rate 不在 lower 和 upper 之间"),
+    # a missing count in an Int64 column (was "int() argument must be ... not 'NAType'")
+    (lambda: ob.plot_success_rates(pd.DataFrame({"method": ["a", "b"], "n": pd.array([3, None], dtype="Int64"),
+                                                 "rate": [0.5, 0.5], "lower": [0.2, 0.2], "upper": [0.9, 0.9]})),
+     "列 'n' 有 1 个缺失值"),
+    # an unknown outcome would be dropped from the rate but counted in n
+    (lambda: ob.success_rate_intervals(pd.DataFrame({"method": ["a", "a"], "closed": pd.array([True, None],
+                                                                                             dtype="boolean")}), by=None),
+     "列 'closed' 有 1 个缺失值"),
 ])
 def test_bad_input_gets_a_chinese_error_naming_the_problem(call, message):
     with pytest.raises(crmlib.CRMInputError, match=message):
         call()
+
+
+def test_plots_take_nullable_counts_and_repeated_row_labels():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = ob.confusion_table(["价格异议", "产品异议"], ["价格异议", "价格异议"]).astype("Int64")
+    ax = ob.plot_confusion(table)            # was "Image data of dtype object cannot be converted to float"
+    assert sorted(t.get_text() for t in ax.texts) == ["0", "0", "1", "1"]
+    rates = ob.success_rate_intervals(pd.DataFrame({"method": ["a", "b", "b"], "closed": [True, False, True]}), by=None)
+    ax = ob.plot_success_rates(rates.set_axis([0, 0]))   # was "'x' and 'y' must have the same size"
+    assert len(ax.texts) == 2
+    plt.close("all")
 
 
 def test_missing_column_is_a_key_error():

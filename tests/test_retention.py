@@ -239,6 +239,15 @@ def test_lifecycle_sums_duplicate_rows_and_does_not_mutate(panel):
     (lambda d: d, {"window": 0}, "参数 window 应该 ≥ 1"),
     (lambda d: d, {"as_of": 5}, "条记录晚于 as_of=5"),
     (lambda d: d.iloc[0:0], {}, "空表"),
+    # a customer whose every record is 0 never bought: no stage (was an IndexError)
+    (lambda d: pd.concat([d, pd.DataFrame({"customer_id": ["Z"], "quarter": [3], "amount": [0.0]})]), {},
+     r"列 'amount' 里有 1 位客户每期的采购额都是 0（例如 \['Z'\]）"),
+    # a customer-by-period matrix of 10^9 periods (was a MemoryError)
+    (lambda d: d, {"as_of": 10 ** 9}, "多于 10000 期"),
+    (lambda d: d.assign(quarter=d["quarter"] * 10 ** 8), {}, "列 'quarter' 从 100000000 到"),
+    (lambda d: d, {"window": 10 ** 9}, "参数 window 应该 ≥ 1 且 ≤ 10000"),
+    (lambda d: d, {"exit_periods": 10 ** 9}, "参数 exit_periods 应该 ≥ 1 且 ≤ 10000"),
+    (lambda d: d.assign(customer_id=[[c] for c in d["customer_id"]]), {}, "客户编号应该是数字或文字"),
 ])
 def test_lifecycle_errors(panel, change, kwargs, fragment):
     frame = change(panel)
@@ -246,6 +255,12 @@ def test_lifecycle_errors(panel, change, kwargs, fragment):
     with pytest.raises(CRMInputError, match=fragment):
         lifecycle_stage(frame, **kwargs)
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_lifecycle_orders_categorical_customer_ids_like_text(panel):
+    categorical = panel.assign(customer_id=pd.Categorical(panel["customer_id"], categories=list("ZEDCBA")))
+    for func in (lifecycle_stage, lifecycle_path, lifecycle_pattern):
+        pd.testing.assert_frame_equal(func(categorical), func(panel))
 
 
 def test_lifecycle_missing_column_is_key_error(panel):
