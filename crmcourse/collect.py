@@ -260,6 +260,8 @@ def folder_problem(folder: Path, chapter: str, known: dict[str, set[str]]) -> st
         return f"提交文件夹不可用（{exc}）"
     try:
         names = sorted(n for n in os.listdir(fd) if n.endswith(".ipynb"))
+        if not names:
+            return "提交里没有 notebook（.ipynb 文件）"
         for name in names:
             try:
                 data = untrusted.read_bytes(name, MAX_NOTEBOOK_BYTES, dir_fd=fd)

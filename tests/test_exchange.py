@@ -60,13 +60,50 @@ def classroom(tmp_path_factory):
     shutil.copyfile(source_notebook(course, CHAPTER), fetched)
     for student, home in homes.items():
         as_student(home, course, student, "submit", CHAPTER)
+    hostile = hostile_inbound(root, course)
 
     collected = crmcourse(course, "collect", CHAPTER)
     crmcourse(course, "autograde", CHAPTER, "--jobs", "2", "--no-progress")
     crmcourse(course, "feedback", CHAPTER, "--exchange")
     for student, home in homes.items():
         as_student(home, course, student, "fetch_feedback", CHAPTER)
-    return {"course": course, "homes": homes, "released": released.stdout, "collected": collected}
+    return {"course": course, "homes": homes, "released": released.stdout, "collected": collected.stdout,
+            "hostile": hostile, "hostile_after": _fingerprints(hostile["outside"])}
+
+
+def hostile_inbound(root: Path, course: Path) -> dict:
+    """What a student can put into the exchange's inbound folder besides a submission.
+
+    nbgrader collect copies with shutil.copytree, which follows links. mallory's notebook is a
+    link to the teacher version, beside a link and a hard link to files outside the course;
+    trudy's whole submission folder is a link to a folder holding the teacher version.
+    """
+    inbound = course / "exchange" / "crm" / "inbound"
+    honest = next(p for p in inbound.iterdir() if p.name.startswith("alice+"))
+    stamp = honest.name.split("+")[2]
+    outside = root / "outside"
+    outside.mkdir()
+    canary, hard = outside / "canary.txt", outside / "hard.txt"
+    canary.write_text("the teacher's secret")
+    hard.write_text("another secret")
+    for path in (canary, hard):
+        path.chmod(0o600)
+    teacher = source_notebook(course, CHAPTER)
+    mallory = inbound / f"mallory+{CHAPTER}+{stamp}+m"
+    mallory.mkdir()
+    shutil.copyfile(honest / "timestamp.txt", mallory / "timestamp.txt")
+    os.symlink(teacher, mallory / f"{CHAPTER}.ipynb")
+    os.symlink(canary, mallory / "canary.txt")
+    os.link(hard, mallory / "hard.txt")
+    shutil.copytree(teacher.parent, outside / "trudy")
+    trudy = f"trudy+{CHAPTER}+{stamp}+t"
+    os.symlink(outside / "trudy", inbound / trudy)
+    return {"outside": outside, "trudy": trudy, "before": _fingerprints(outside),
+            "teacher": (teacher.read_bytes(), stat.S_IMODE(teacher.stat().st_mode))}
+
+
+def _fingerprints(folder: Path) -> dict:
+    return {p: (p.read_bytes(), stat.S_IMODE(p.stat().st_mode)) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_release_puts_the_chapter_into_the_exchange(classroom):
@@ -80,7 +117,7 @@ def test_release_puts_the_chapter_into_the_exchange(classroom):
 
 def test_collect_takes_every_submission_from_the_exchange(classroom):
     submitted = classroom["course"] / "submitted"
-    assert sorted(p.name for p in submitted.iterdir()) == ["alice", "bob"]
+    assert sorted(p.name for p in submitted.iterdir() if (p / CHAPTER).is_dir()) == ["alice", "bob"]
     for student in ("alice", "bob"):
         folder = submitted / student / CHAPTER
         assert (folder / f"{CHAPTER}.ipynb").is_file() and (folder / "timestamp.txt").is_file()
@@ -129,53 +166,21 @@ def test_repository_root_loads_the_course_configuration():
     assert str(COURSE / "exchange") in at_root["Exchange"]
 
 
-def test_collect_takes_only_regular_files_from_the_exchange(tmp_path):
-    """nbgrader collect follows links (shutil.copytree): the inbound folder reaches it only as a safe copy.
 
-    In the inbound folder: carol's honest submission; mallory's, whose notebook is a link to the
-    teacher version, with a link and a hard link to files outside the course; trudy's, whose whole
-    submission folder is a link to a folder holding the teacher version.
-    """
-    course = new_course(tmp_path / "course", CHAPTER)
-    crmcourse(course, "release", CHAPTER, "--exchange")
-    home = tmp_path / "carol"
-    home.mkdir()
-    as_student(home, course, "carol", "fetch_assignment", CHAPTER)
-    as_student(home, course, "carol", "submit", CHAPTER)
-    inbound = course / "exchange" / "crm" / "inbound"
-    (honest,) = list(inbound.iterdir())
-    stamp = honest.name.split("+")[2]
-
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    canary, hard = outside / "canary.txt", outside / "hard.txt"
-    canary.write_text("the teacher's secret")
-    hard.write_text("another secret")
-    for path in (canary, hard):
-        path.chmod(0o600)
-    teacher = source_notebook(course, CHAPTER)
-    mallory = inbound / f"mallory+{CHAPTER}+{stamp}+m"
-    mallory.mkdir()
-    shutil.copyfile(honest / "timestamp.txt", mallory / "timestamp.txt")
-    os.symlink(teacher, mallory / f"{CHAPTER}.ipynb")
-    os.symlink(canary, mallory / "canary.txt")
-    os.link(hard, mallory / "hard.txt")
-    shutil.copytree(teacher.parent, outside / "trudy")
-    os.symlink(outside / "trudy", inbound / f"trudy+{CHAPTER}+{stamp}+t")
-    before = {p: (p.read_bytes(), stat.S_IMODE(p.stat().st_mode)) for p in (canary, hard, teacher)}
-
-    collected = crmcourse(course, "collect", CHAPTER).stdout
+def test_collect_takes_only_regular_files_from_the_exchange(classroom):
+    """Links and hard links in the inbound folder are refused and named; nothing they point at is copied."""
+    course, hostile, collected = classroom["course"], classroom["hostile"], classroom["collected"]
     submitted = course / "submitted"
-    assert (submitted / "carol" / CHAPTER / f"{CHAPTER}.ipynb").is_file()
     assert not (submitted / "trudy").exists()
+    assert not (submitted / "mallory" / CHAPTER).exists()  # only a timestamp came: rejected, set aside
     secrets = [b"the teacher's secret", b"another secret"]
     for path in submitted.rglob("*"):
         assert not path.is_symlink()
         if path.is_file():
             assert not any(s in path.read_bytes() for s in secrets), path
-    assert not (submitted / "mallory" / CHAPTER / f"{CHAPTER}.ipynb").exists()
-    for word in (f"{CHAPTER}.ipynb：是符号链接", "canary.txt：是符号链接", "hard.txt：是硬链接",
-                 f"trudy+{CHAPTER}+{stamp}+t：是符号链接"):
-        assert word in collected, collected
-    assert "mallory" in collected and "carol" in collected
-    assert before == {p: (p.read_bytes(), stat.S_IMODE(p.stat().st_mode)) for p in before}
+    for words in (f"{CHAPTER}.ipynb：是符号链接", "canary.txt：是符号链接", "hard.txt：是硬链接",
+                  f"{hostile['trudy']}：是符号链接", "拒收 mallory"):
+        assert words in collected, (words, collected)
+    assert classroom["hostile_after"] == hostile["before"]
+    teacher = source_notebook(course, CHAPTER)
+    assert (teacher.read_bytes(), stat.S_IMODE(teacher.stat().st_mode)) == hostile["teacher"]
