@@ -22,6 +22,9 @@ import pandas as pd
 
 __all__ = ["CRMInputError", "CRMMissingColumnError"]
 
+# 数值的绝对值上限：金额、人数、天数都远小于它；更大的数多半是录错了，算下去会溢出成无穷大
+_LARGEST = 1e15
+
 # pandas.api.types.infer_dtype 对"全是数字"的 object 列给出的类型名
 _NUMBER_KINDS = frozenset({"integer", "floating", "mixed-integer-float", "decimal"})
 
@@ -104,7 +107,7 @@ def require_columns(data, func: str, *, param: str = "data", **columns: str) -> 
 
 def numeric_column(data: pd.DataFrame, column: str, func: str, *, allow_negative: bool = True,
                    allow_nan: bool = False) -> pd.Series:
-    """取出一列数值（float），检查类型、缺失值与符号；不修改 ``data``。
+    """取出一列数值（float），检查类型、缺失值、符号与大小（绝对值不超过 1e15）；不修改 ``data``。
 
     object 类型的列只要里面全是数字（没有文字）也接受；带逗号的金额文字、布尔值、复数都报错。
     """
@@ -123,6 +126,10 @@ def numeric_column(data: pd.DataFrame, column: str, func: str, *, allow_negative
                          f"请先用 dropna(subset=[{column!r}]) 删除或 fillna(...) 填补。")
     if np.isinf(values).any():
         raise fail(func, f"列 {column!r} 含有无穷大（inf），请先检查数据。")
+    huge = values.abs() > _LARGEST
+    if huge.any():
+        raise fail(func, f"列 {column!r} 有 {int(huge.sum())} 个绝对值超过 {_LARGEST:g} 的数（例如 "
+                         f"{values[huge].iloc[0]:g}），大得不合理，算下去会溢出。请检查单位或是否录错。")
     if not allow_negative and (values < 0).any():
         raise fail(func, f"列 {column!r} 有 {int((values < 0).sum())} 个负数（最小值 {values.min():g}），"
                          f"这里只接受非负数。退货等负数记录请先单独处理。")
@@ -212,7 +219,7 @@ def as_timestamp(value, func: str, param: str) -> pd.Timestamp:
 
 def number(value, func: str, param: str, *, minimum: float | None = None, maximum: float | None = None,
            integer: bool = False, inclusive: bool = True) -> float:
-    """检查一个标量参数是有限数值并在范围内，返回 float（或 int）。"""
+    """检查一个标量参数是有限数值（绝对值不超过 1e15）并在范围内，返回 float（或 int）。"""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise fail(func, f"参数 {param} 应该是数字，收到的是 {type(value).__name__}：{_show(value)}。")
     try:
@@ -221,6 +228,8 @@ def number(value, func: str, param: str, *, minimum: float | None = None, maximu
         finite = False
     if not finite:
         raise fail(func, f"参数 {param} 应该是有限的数字，收到的是 {_show(value)}。")
+    if abs(value) > _LARGEST:
+        raise fail(func, f"参数 {param} 是 {value:g}，绝对值超过 {_LARGEST:g}，大得不合理，算下去会溢出。请检查单位或是否写错。")
     if integer and float(value) != int(value):
         raise fail(func, f"参数 {param} 应该是整数，收到的是 {value!r}。")
     low_bad = minimum is not None and (value < minimum if inclusive else value <= minimum)

@@ -248,7 +248,8 @@ def clv_table(margin, retention_rate, discount_rate, *, periods=10) -> pd.DataFr
     t = np.arange(1, n + 1)
     table = pd.DataFrame({"alive": r ** (t - 1.0)}, index=pd.Index(t, name="period"))
     table["expected_margin"] = m * table["alive"]
-    table["discount_factor"] = 1.0 / (1.0 + d) ** t
+    with np.errstate(over="ignore"):   # 折现率很高、期数很多时 (1 + d)^t 溢出：折现系数的极限就是 0
+        table["discount_factor"] = 1.0 / (1.0 + d) ** t
     table["present_value"] = table["expected_margin"] * table["discount_factor"]
     table["cumulative_value"] = table["present_value"].cumsum()
     return table

@@ -254,7 +254,7 @@ def test_a_missing_value_in_a_nullable_column_is_not_passed_over(name, role):
 TEXT_LABELS_MAY_BE_MISSING = frozenset({"plot_bar", "plot_profit_bars", "plot_reasons_pareto", "plot_success_rates"})
 
 
-NUMERIC_DAMAGE = ["NaN", "inf", "-inf", "text with commas", "currency text", "True/False", "negative"]
+NUMERIC_DAMAGE = ["NaN", "inf", "-inf", "text with commas", "currency text", "True/False", "negative", "huge"]
 
 
 @pytest.mark.parametrize("name, role", cases("column", "numeric"))
@@ -284,8 +284,8 @@ def test_bad_values_in_a_numeric_column_are_rejected(name, role, data):
             else:
                 entry.check(result, with_negative)
             return
-    elif damage in ("NaN", "inf", "-inf"):
-        values.iloc[row] = {"NaN": np.nan, "inf": np.inf, "-inf": -np.inf}[damage]
+    elif damage in ("NaN", "inf", "-inf", "huge"):   # 1e300: sums and products would overflow to ±inf
+        values.iloc[row] = {"NaN": np.nan, "inf": np.inf, "-inf": -np.inf, "huge": 1e300}[damage]
         broken = frame.assign(**{column: values})
     elif damage == "text with commas":
         text = values.map(lambda v: f"{v:,.2f}").astype(object)
@@ -296,6 +296,19 @@ def test_bad_values_in_a_numeric_column_are_rejected(name, role, data):
     else:
         broken = frame.assign(**{column: values > values.median()})
     expect_error(name, call.replace(func, role.frame, broken), column)
+
+
+@pytest.mark.parametrize("name, role", cases("column", "numeric"))
+def test_an_absurdly_large_number_in_a_numeric_column_is_rejected(name, role):
+    """1e300 is finite, but sums and products of it overflow to ±inf (a silently wrong result)."""
+    func = getattr(crmlib, name)
+    call = REGISTRY[name].example.fresh()
+    frame = frame_of(call, name, role)
+    column = column_name(call, name, role)
+    values = frame[column].astype(float)
+    values.iloc[0] = 1e300
+    message = expect_error(name, call.replace(func, role.frame, frame.assign(**{column: values})), column)
+    assert "1e+15" in message, message
 
 
 # ------------------------------------------------------------------ dates
@@ -337,7 +350,7 @@ def test_dates_as_parsable_strings_are_accepted(name, role, data):
 
 # ------------------------------------------------------------------ options
 
-BAD_NUMBERS = ["3", [1], True, np.nan, np.inf, -np.inf, 10 ** 400, {"a": 1}]
+BAD_NUMBERS = ["3", [1], True, np.nan, np.inf, -np.inf, 10 ** 400, 1e300, {"a": 1}]
 
 
 @pytest.mark.parametrize("name, role", cases("number"))

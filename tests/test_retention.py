@@ -134,6 +134,15 @@ def test_clv_errors(args, kwargs, fragment):
     assert str(info.value).startswith("customer_lifetime_value：")
 
 
+def test_clv_table_with_a_huge_discount_rate_has_no_overflow_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = clv_table(100, 0.8, 1e14, periods=10_000)
+    assert table["discount_factor"].iloc[-1] == 0.0 and np.isfinite(table.to_numpy()).all()
+
+
 def test_clv_table_errors():
     with pytest.raises(CRMInputError, match="clv_table：参数 periods 应该 ≥ 1"):
         clv_table(100, 0.8, 0.1, periods=0)
