@@ -21,6 +21,7 @@ import re
 MIME = "application/vnd.crmcourse.answers+json"
 MAX_BYTES = 8_000_000       # all answers of one test cell, encoded
 MAX_DEPTH = 32              # nesting of lists / dicts
+MAX_RANGE = 10_000_000      # elements of a RangeIndex (every other value is bounded by its bytes)
 
 _NUMERIC_DTYPE = re.compile(r"^(bool|u?int(8|16|32|64)|float(16|32|64))$")
 _PANDAS_DTYPE = re.compile(r"^(object|str|string|category|boolean|U?Int(8|16|32|64)|Float(32|64)"
@@ -228,6 +229,8 @@ def _dec_index(d):
     t = d.get("t")
     if t == "RangeIndex":
         _need(all(type(d.get(k)) is int for k in ("start", "stop", "step")) and d["step"] != 0, "RangeIndex")
+        # the one compact encoding: its length is not bounded by MAX_BYTES, so bound it here
+        _need(len(range(d["start"], d["stop"], d["step"])) <= MAX_RANGE, "RangeIndex")
         return pd.RangeIndex(d["start"], d["stop"], d["step"], name=_dec(d.get("name"), 1))
     if t == "MultiIndex":
         levels = d.get("levels")

@@ -108,6 +108,7 @@ def test_codec_refuses_subclasses_and_unknown_types():
     {"x": {"value": {"t": "int", "v": True}}},
     {"x": {"value": {"t": "Series", "dtype": "int64", "values": [1, 2], "index": {"t": "RangeIndex", "start": 0, "stop": 5, "step": 1}}}},
     {"x": {"value": {"t": "RangeIndex", "start": 0, "stop": 5, "step": 0}}},
+    {"x": {"value": {"t": "RangeIndex", "start": 0, "stop": 10 ** 18, "step": 1}}},  # a few bytes, 10^18 rows
     {"x": 3},
 ])
 def test_decoder_accepts_data_only(payload):
