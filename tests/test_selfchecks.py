@@ -100,11 +100,11 @@ WRONG = {
             '.merge(customers[["customer_id", "profit"]], on="customer_id")')], "按销售额（revenue）排名"),
         ("ex_tiers", "old cuts", [(", cuts=(0.1, 0.3, 0.7)", "")], "默认分界点"),
         ("ex_tiers", "cuts per tier, not cumulative", [("(0.1, 0.3, 0.7)", "(0.1, 0.2, 0.4)")], "累计"),
-        ("ex_tiers", "profitable customers everywhere", [('(_new["tier"] == "重铅") & ', "")], "全部客户里盈利"),
-        ("ex_tiers", "profitable lead customers of the default pyramid", [(
+        ("ex_tiers_lead", "profitable customers everywhere", [('(_new["tier"] == "重铅") & ', "")], "全部客户里盈利"),
+        ("ex_tiers_lead", "profitable lead customers of the default pyramid", [(
             '_new = crmlib.customer_pyramid(customers, value_col="profit", cuts=(0.1, 0.3, 0.7))',
             '_new = crmlib.customer_pyramid(customers, value_col="profit")')], "默认分界点下重铅层"),
-        ("ex_tiers", "lowercase choice", [('lead_reason = "B"', 'lead_reason = "b"')], "大写字母"),
+        ("ex_tiers_lead", "lowercase choice", [('lead_reason = "B"', 'lead_reason = "b"')], "大写字母"),
         ("ex_rfm", "threshold 5", [("high=4", "high=5")], "high=5"),
         ("ex_rfm", "every member who is not 重要价值 at high=4", [('(_s3 == "重要价值客户") & ', "")], "人数之差"),
         ("ex_rfm", "members who stay counted", [(' & (_s4 != "重要价值客户")', "")], "不要算进来"),
@@ -117,13 +117,9 @@ WRONG = {
             'overloaded = sorted(_plan.index[_plan["load"] > 1].tolist())',
             '_old = crmlib.visit_plan(crmlib.weighted_grade(customers, {"credit_score": 1, "revenue": 2, "growth_outlook": 1, "profit": 2},'
             ' cuts=(65, 45)), hours_per_visit=2, hours_available=120)\noverloaded = sorted(_old.index[_old["load"] > 1].tolist())')], "原方案"),
-        ("ex_leads", "front desk refusal as A31", [('"N1": "A08"', '"N1": "A31"')], "前台"),
-        ("ex_leads", "exactly 500 counted as above", [('"N2": "A21"', '"N2": "A08"')], "超过 500"),
-        ("ex_leads", "user's complaint ignored", [('"N3": "A06"', '"N3": "A08"')], "使用者或参谋者"),
-        ("ex_leads", "open promise closed", [('"N4": "A02"', '"N4": "A01"')], "遗留"),
-        ("ex_leads", "signals only from the boss", [('_insider = leads["respondent_role"].isin(["拍板人", "使用者", "参谋者"])',
+        ("ex_a06", "signals only from the boss", [('_insider = leads["respondent_role"].isin(["拍板人", "使用者", "参谋者"])',
                                                       '_insider = leads["respondent_role"] == "拍板人"')], "不一致"),
-        ("ex_leads", "route 4 forgotten", [(" | (_informed & _interest)", "")], "不一致"),
+        ("ex_a06", "route 4 forgotten", [(" | (_informed & _interest)", "")], "不一致"),
         ("ex_vip", "sum instead of mean", [(".mean()", ".sum()")], "合计（sum）"),
         ("ex_vip", "median", [(".mean()", ".median()")], "中位数"),
         ("ex_vip", "only diamond customers", [('["白金客户", "钻石客户"]', '["钻石客户"]')], "两级"),
@@ -329,7 +325,7 @@ def test_a_pyramid_built_on_revenue_fails_the_hidden_tests(change):
     ex = next(e for e in N.exercises(source) if e.answer_id == "ex_tiers")
     hidden = split_hidden(ex.test_source)[1]
     names = answer_names(hidden)
-    assert set(names) == {"tier_counts", "tier_profit", "profitable_lead", "lead_reason"}
+    assert set(names) == {"tier_counts", "tier_profit"}
 
     def answer(code):
         scope = {"crmlib": crmlib, "customers": crmlib.load_dataset("carton_customers")}
@@ -341,6 +337,29 @@ def test_a_pyramid_built_on_revenue_fails_the_hidden_tests(change):
     wrong, scope = answer(wrong_code(ex.solution, change))
     assert verdict(hidden, wrong)[0] is False
     assert scope["tier_counts"].tolist() == [24, 48, 96, 72]  # the counts alone cannot tell
+
+
+# Chapter 04 exercise 6 (1): each lead's trap. The visible check looks at the format only (a hint
+# would leave one plausible grade after a wrong try); the hidden tests must catch every trap.
+LEAD_TRAPS = {"front desk refusal as A31": ("N1", "A31"), "exactly 500 counted as above": ("N2", "A08"),
+              "user's complaint ignored": ("N3", "A08"), "open promise closed": ("N4", "A01")}
+
+
+@pytest.mark.parametrize("mistake", list(LEAD_TRAPS))
+def test_a_lead_trap_passes_the_visible_check_and_fails_the_hidden_tests(mistake):
+    import crmlib
+
+    source = N.read(N.source_notebook(COURSE, "04_grading"))
+    ex = next(e for e in N.exercises(source) if e.answer_id == "ex_leads")
+    visible, hidden = split_hidden(ex.test_source)
+    assert answer_names(hidden) == ["four_grades"]
+    scope = {"crmlib": crmlib}
+    exec(ex.solution, scope)
+    assert verdict(hidden, _capture({"four_grades": scope["four_grades"]})) == (True, "")
+    lead, grade = LEAD_TRAPS[mistake]
+    wrong = {**scope["four_grades"], lead: grade}
+    exec(visible, {"crmlib": crmlib, "four_grades": wrong})  # says nothing about which lead is wrong
+    assert verdict(hidden, _capture({"four_grades": wrong}))[0] is False
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS_TESTED)
