@@ -476,7 +476,7 @@ def rfm_scores(rfm, *, bins: int = 5, high: int = 3, recency_col: str = "recency
 
 # ---------------------------------------------------------------- 十级线索分级
 
-_LEAD_BOOL = ["knows_our_offer", "considered_decision", "asked_for_material", "set_next_contact", "asked_questions",
+_LEAD_BOOL = ["knows_us", "knows_our_offer", "considered_decision", "asked_for_material", "set_next_contact", "asked_questions",
               "considering_switch", "unhappy_with_supplier", "talking_to_new_supplier", "needs_understood",
               "can_meet_needs", "sees_us_as_fit", "quote_known", "verbal_commitment", "contract_signed",
               "purchased", "paid", "used_up", "fully_collected"]
@@ -537,11 +537,13 @@ def lead_grade_checks(leads, *, min_annual_sales: float = 500.0, excluded_indust
     - **A21 资料级**：通过任何途径得到的潜在客户资料——名单里的每一行都满足；
     - **A08 范围级**（同时满足 3 条）：① 关键 5 要素齐全：公司名称、行业、规模、电话、传真；
       ② 行业不是要回避的政府及非营利机构（``excluded_industries``）；③ 年销售额超过 ``min_annual_sales`` 万元；
-    - **A31 明确拒绝**（同时满足 4 条）：① 答复来自拍板人；② 对方明确知道本厂做什么、能带来什么收益、核心优势；
+    - **A31 明确拒绝**（同时满足 4 条）：① 答复来自拍板人；② 对方明确知道本厂做什么、能带来什么收益、核心优势（列 ``knows_our_offer``）；
       ③ 是经考虑的理性、认真的决定；④ 明确答复不考虑、不需要、别再联系；
-    - **A07 不拒绝**（同时满足 4 条）：①②③ 同上；④ 答复中立、模棱两可、托辞或软推辞；
+    - **A07 不拒绝**（同时满足 4 条）：① 答复来自拍板人；② 对方**知道**本厂做什么、能带来什么收益、核心优势
+      （列 ``knows_us``；A31 要求"明确知道"，列 ``knows_our_offer``，明确知道的也算知道）；③ 理性、认真的决定；
+      ④ 答复中立、模棱两可、托辞或软推辞；
     - **A06 积极回应**（满足 4 条之一）：拍板人/使用者/参谋者 ① 表示正在考虑换供应商，或 ② 对现在或以前的
-      供应商有任何不满，或 ③ 透露正与新供应商洽谈；或 ④ 拍板人、知道本厂、理性决定，且答复里至少有
+      供应商有任何不满，或 ③ 透露正与新供应商洽谈；或 ④ 拍板人、知道本厂（同 A07 ②）、理性决定，且答复里至少有
       索要资料、约下次联系、询问公司或产品三者之一；
     - **A05 意向级**（同时满足 5 条）：① 拍板人的反馈；② 理性、认真的决定；③ 本厂详细了解对方需求且能满足；
       ④ 对方了解本厂并认为符合其供应商要求；⑤ 对方明确知道本厂报价；
@@ -554,6 +556,21 @@ def lead_grade_checks(leads, *, min_annual_sales: float = 500.0, excluded_indust
 
     缺失的数值（还没谈到）和缺失的文字（例如还不知道是谁答复的）都按"条件不满足"处理。列名默认与数据集 ``carton_leads`` 相同，
     不同时用 ``columns={'标准列名': '表中列名'}`` 指定。
+
+    参数：
+        ``leads``：线索表（DataFrame），每行一条线索，含下面的标准列（或用 ``columns`` 指定的列）。
+        ``min_annual_sales``：A08 的年销售额下限（万元，默认 500，"超过"不含等于）。
+        ``excluded_industries``：A08 要回避的行业（默认政府机构和非营利机构）。
+        ``sprint_months``：A03 ③ 的月数（默认 2）。
+        ``columns``：{标准列名: 表中的列名} 字典，默认 None 即与 ``carton_leads`` 相同。标准列名：
+        文字列 company、industry、phone、fax、respondent_role、reply、substantive_action；
+        True/False 列 knows_us（"知道"本厂，A07 和 A06 ④ 用）、knows_our_offer（"明确知道"本厂，A31 用）、
+        considered_decision、asked_for_material、set_next_contact、asked_questions、considering_switch、
+        unhappy_with_supplier、talking_to_new_supplier、needs_understood、can_meet_needs、sees_us_as_fit、
+        quote_known、verbal_commitment、contract_signed、purchased、paid、used_up、fully_collected；
+        数值列 annual_sales、expected_amount、affordable_amount、offered_price、floor_price、months_to_purchase、
+        open_promises。表里只记了"明确知道"一列时，可以用 ``columns={'knows_us': 'knows_our_offer'}``
+        让 A07 和 A06 ④ 也按它核对（比标准更严）。
 
     >>> from crmlib import load_dataset
     >>> leads = load_dataset("carton_leads")
@@ -585,11 +602,12 @@ def lead_grade_checks(leads, *, min_annual_sales: float = 500.0, excluded_indust
     role = f["respondent_role"]
     boss = role == "拍板人"
     insider = np.isin(role, ["拍板人", "使用者", "参谋者"])
-    informed = boss & f["knows_our_offer"] & f["considered_decision"]
+    clearly_informed = boss & f["knows_our_offer"] & f["considered_decision"]      # A31 ①②③：明确知道
+    informed = boss & (f["knows_us"] | f["knows_our_offer"]) & f["considered_decision"]  # A07、A06 ④：知道
     checks = {
         "A21": np.ones(n, dtype=bool),
         "A08": key_five & industry_ok & size_ok,
-        "A31": informed & (f["reply"] == "明确拒绝"),
+        "A31": clearly_informed & (f["reply"] == "明确拒绝"),
         "A07": informed & (f["reply"] == "中立"),
         "A06": (insider & (f["considering_switch"] | f["unhappy_with_supplier"] | f["talking_to_new_supplier"]))
         | (informed & (f["asked_for_material"] | f["set_next_contact"] | f["asked_questions"])),

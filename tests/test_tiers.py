@@ -255,7 +255,7 @@ def test_rfm_scores_high_threshold_and_bins():
 def lead(**facts):
     """一条"什么都还不知道"的线索，加上给定的事实。"""
     base = dict(company="", industry="", annual_sales=np.nan, phone="", fax="", respondent_role="",
-                knows_our_offer=False, considered_decision=False, reply="", asked_for_material=False,
+                knows_us=False, knows_our_offer=False, considered_decision=False, reply="", asked_for_material=False,
                 set_next_contact=False, asked_questions=False, considering_switch=False,
                 unhappy_with_supplier=False, talking_to_new_supplier=False, needs_understood=False,
                 can_meet_needs=False, sees_us_as_fit=False, quote_known=False, expected_amount=np.nan,
@@ -271,7 +271,8 @@ def check(grade, **facts):
 
 
 KEY5 = dict(company="甲公司", industry="食品饮料", annual_sales=800.0, phone="1", fax="2")
-INFORMED = dict(respondent_role="拍板人", knows_our_offer=True, considered_decision=True)
+INFORMED = dict(respondent_role="拍板人", knows_us=True, knows_our_offer=True, considered_decision=True)
+KNOWS_ONLY = dict(INFORMED, knows_our_offer=False)   # 拍板人"知道"本厂，但不是"明确知道"
 INTENT = dict(respondent_role="拍板人", considered_decision=True, needs_understood=True, can_meet_needs=True,
               sees_us_as_fit=True, quote_known=True)
 
@@ -304,7 +305,7 @@ def test_a31_and_a07_need_all_four_conditions(grade, reply):
     assert check(grade, reply=reply, **INFORMED)
     for role in ("使用者", "参谋者", "其他", ""):                  # ① 必须是拍板人
         assert not check(grade, reply=reply, **dict(INFORMED, respondent_role=role))
-    assert not check(grade, reply=reply, **dict(INFORMED, knows_our_offer=False))       # ②
+    assert not check(grade, reply=reply, **dict(INFORMED, knows_us=False, knows_our_offer=False))  # ②
     assert not check(grade, reply=reply, **dict(INFORMED, considered_decision=False))   # ③
     other = "中立" if reply == "明确拒绝" else "明确拒绝"
     assert not check(grade, reply=other, **INFORMED)                                  # ④
@@ -324,8 +325,22 @@ def test_a06_fourth_route_needs_informed_boss_and_one_request(ask):
     assert check("A06", **INFORMED, **{ask: True})
     assert not check("A06", **INFORMED)                                               # 三者都没有
     assert not check("A06", **dict(INFORMED, respondent_role="使用者"), **{ask: True})
-    assert not check("A06", **dict(INFORMED, knows_our_offer=False), **{ask: True})
+    assert not check("A06", **dict(INFORMED, knows_us=False, knows_our_offer=False), **{ask: True})
     assert not check("A06", **dict(INFORMED, considered_decision=False), **{ask: True})
+    assert check("A06", **KNOWS_ONLY, **{ask: True})                                   # ④ 只要"知道"
+
+
+def test_a07_needs_knowing_us_a31_needs_knowing_our_offer_clearly():
+    """标准：A31 ② 要"明确知道"本厂（knows_our_offer），A07 ② 和 A06 ④ ② 只要"知道"（knows_us）。"""
+    assert check("A07", reply="中立", **KNOWS_ONLY)                     # 只因 knows_us 才是 A07
+    assert not check("A31", reply="明确拒绝", **KNOWS_ONLY)             # 知道但不明确知道：不能是 A31
+    assert check("A07", reply="中立", **dict(INFORMED, knows_us=False))  # 明确知道的当然也算知道
+    rows = pd.DataFrame([lead(**KEY5, **KNOWS_ONLY, reply="中立"), lead(**KEY5, **KNOWS_ONLY, reply="明确拒绝"),
+                         lead(**KEY5, **KNOWS_ONLY, reply="积极", set_next_contact=True)])
+    assert lead_grade(rows)["grade"].tolist() == ["A07", "A08", "A06"]
+    # 只有"明确知道"一列的表：把它映射成 knows_us，A07 和 A06 ④ 就按更严的"明确知道"核对
+    strict = lead_grade(rows.drop(columns="knows_us"), columns={"knows_us": "knows_our_offer"})
+    assert strict["grade"].tolist() == ["A08", "A08", "A08"]
 
 
 @pytest.mark.parametrize("field", ["considered_decision", "needs_understood", "can_meet_needs", "sees_us_as_fit",
@@ -402,6 +417,10 @@ def test_lead_grade_errors():
     rows = pd.DataFrame([lead()])
     with pytest.raises(crmlib.CRMMissingColumnError, match="找不到列 'quote_known'.*columns="):
         lead_grade(rows.drop(columns="quote_known"))
+    with pytest.raises(crmlib.CRMMissingColumnError, match="找不到列 'knows_us'.*columns="):
+        lead_grade(rows.drop(columns="knows_us"))
+    with pytest.raises(crmlib.CRMInputError, match="列 'knows_us' 应该是 True/False"):
+        lead_grade(rows.assign(knows_us="知道"))
     with pytest.raises(crmlib.CRMInputError, match="列 'paid' 应该是 True/False"):
         lead_grade(rows.assign(paid="是"))
     with pytest.raises(crmlib.CRMInputError, match="不是标准列名"):

@@ -5,7 +5,8 @@
   是谁答复的、怎样答复、有哪些兴趣信号、是否知道报价、价格是否谈得拢、有没有承诺、
   合同/采购/付款，以及货用完没有、款收齐没有、还剩几条有条件的承诺。
   名单覆盖全部十个等级，并特意放进一些"差一点"的线索（政府机构、规模不够、缺传真、
-  前台而不是拍板人拒绝、报价未知、出价低于底价、还有没兑现的承诺……），让每一条条件都起作用。
+  前台而不是拍板人拒绝、拍板人只知道本厂而不是明确知道、报价未知、出价低于底价、还有没兑现的承诺……），
+  让每一条条件都起作用。
 * ``carton_customers``：已成交的老客户，每位一行：2024 年的订单数、销售额、毛利、服务成本、
   利润，信用评分、平均拖款天数、发展前景、投诉次数、合作年限，以及负责的销售员。
   少数大客户压价、要求多、拖款，算上服务成本后亏损（金字塔里落到重铅层）。
@@ -48,6 +49,10 @@ PLAN = [
 ]
 # 线索信号来自谁：拍板人、使用者、参谋者轮流（每种 A06 信号都有使用者或参谋者给出的）
 SIGNAL_FROM = ["使用者", "参谋者", "拍板人"]
+# 拍板人只是"知道"本厂（knows_us），还说不清本厂的收益和核心优势（knows_our_offer 为 False）的线索：
+# 标准的 A07 和 A06 ④ 只要求"知道"，A31 要求"明确知道"。这几条排在名单最后（编号接着往下排），
+# 在原有线索的随机数全部抽完之后才生成，原有线索的每个值都不变。
+KNOWS_ONLY = [("A07", "neutral")] * 3 + [("A06", "asks"), ("A06", "next")] + [("A31", "refused")]
 
 
 def _company(rng, industry, used):
@@ -185,7 +190,13 @@ def _leads(rng):
     frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
     frame.insert(0, "lead_id", [f"L{i:03d}" for i in range(1, len(frame) + 1)])
     frame.insert(1, "salesperson", rng.choice(SALESPEOPLE, len(frame)))
-    return frame
+    frame.insert(frame.columns.get_loc("knows_our_offer"), "knows_us", frame["knows_our_offer"])
+    extra = pd.DataFrame([_lead(rng, grade, route, used, signal_turn) for grade, route in KNOWS_ONLY])
+    extra["knows_our_offer"] = False
+    extra.insert(extra.columns.get_loc("knows_our_offer"), "knows_us", True)
+    extra.insert(0, "lead_id", [f"L{i:03d}" for i in range(len(frame) + 1, len(frame) + len(extra) + 1)])
+    extra.insert(1, "salesperson", rng.choice(SALESPEOPLE, len(extra)))
+    return pd.concat([frame, extra], ignore_index=True)
 
 
 def _customers_and_orders(rng, n=240):
@@ -256,7 +267,9 @@ def build(rng: np.random.Generator) -> list[Dataset]:
             Column("phone", "str", "", "关键要素④电话；空白表示还不知道"),
             Column("fax", "str", "", "关键要素⑤传真；空白表示还不知道"),
             Column("respondent_role", "str", "", "给出反馈的人：拍板人 / 使用者 / 参谋者 / 其他（如前台）；空白表示还没联系上"),
-            Column("knows_our_offer", "bool", "", "对方明确知道本厂做什么、能带来什么收益、与同行相比的核心优势" + yes_no),
+            Column("knows_us", "bool", "", "对方知道本厂做什么、能带来什么收益、与同行相比的核心优势（A07、A06 ④ 的条件）；"
+                   "明确知道的当然也算知道" + yes_no),
+            Column("knows_our_offer", "bool", "", "对方明确知道本厂做什么、能带来什么收益、与同行相比的核心优势（A31 的条件）" + yes_no),
             Column("considered_decision", "bool", "", "对方的答复是经过考虑的理性、认真的决定" + yes_no),
             Column("reply", "str", "", "对方答复的性质：明确拒绝 / 中立（模棱两可、托辞、软推辞）/ 积极；空白表示尚无答复"),
             Column("refusal_reason", "str", "", "明确拒绝时得到的真实原因（最好至少有 1 条）；空白表示没有"),
