@@ -120,6 +120,7 @@ WRONG = {
         ("ex_a06", "signals only from the boss", [('_insider = leads["respondent_role"].isin(["拍板人", "使用者", "参谋者"])',
                                                       '_insider = leads["respondent_role"] == "拍板人"')], "不一致"),
         ("ex_a06", "route 4 forgotten", [(" | (_informed & _interest)", "")], "不一致"),
+        ("ex_a06", "route 4 on knowing the offer clearly", [('& leads["knows_us"] &', '& leads["knows_our_offer"] &')], "knows_us"),
         ("ex_vip", "sum instead of mean", [(".mean()", ".sum()")], "合计（sum）"),
         ("ex_vip", "median", [(".mean()", ".median()")], "中位数"),
         ("ex_vip", "only diamond customers", [('["白金客户", "钻石客户"]', '["钻石客户"]')], "两级"),
