@@ -60,6 +60,17 @@ def test_a_refusal_by_someone_other_than_the_boss_is_not_a31(graded):
     assert len(neutral_users) >= 2 and (neutral_users["grade"] != "A07").all()
 
 
+def test_knowing_us_is_weaker_than_knowing_our_offer(graded):
+    """A07 and A06 ④ need the decision-maker to know the factory (knows_us), A31 to know it clearly (knows_our_offer)."""
+    assert (graded["knows_us"] | ~graded["knows_our_offer"]).all()      # 明确知道的也知道
+    knows_only = graded[graded["knows_us"] & ~graded["knows_our_offer"] & (graded["respondent_role"] == "拍板人")]
+    assert (knows_only["grade"] == "A07").sum() >= 2                    # 只因 knows_us 才是 A07
+    only_route4 = ~knows_only[["considering_switch", "unhappy_with_supplier", "talking_to_new_supplier"]].any(axis=1)
+    assert ((knows_only["grade"] == "A06") & only_route4).sum() >= 2     # 只因 knows_us 才走通 A06 ④
+    refused = knows_only[knows_only["reply"] == "明确拒绝"]
+    assert len(refused) >= 1 and (refused["grade"] == "A08").all()     # 拒绝了，但不是明确知道：不是 A31（课文的"差一点"表）
+
+
 def test_a06_is_reached_by_each_of_its_four_routes(leads, graded):
     a06 = graded[graded["grade"] == "A06"]
     insiders = a06["respondent_role"].isin(["拍板人", "使用者", "参谋者"])
