@@ -160,13 +160,11 @@ def open_regular(name: str | Path, dir_fd: int | None = None, max_bytes: int | N
 
 
 def read_file(path: Path | str, max_bytes: int = 100 * 1024 ** 2,
-              dir_fd: int | None = None) -> tuple[bytes, os.stat_result | unprivileged.FileStatus]:
+              dir_fd: int | None = None) -> tuple[bytes, unprivileged.FileStatus]:
     """(content, status) of a regular file: no link followed, at most ``max_bytes``, else :class:`Refused`.
 
     As root the file is read by a child that is not root (see the module's text).
     """
-    if not unprivileged.is_root():
-        return _read_own(path, max_bytes, dir_fd)
     folder = dir_fd
     if folder is None:
         path = Path(path)
